@@ -1,0 +1,51 @@
+// `npm test`: type check, lint, then the unit, infra and integration suites, in that order.
+// Ends with one plain line `N passed, N failed`, read from vitest's JSON report.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const reportDir = join(root, '.test-results');
+rmSync(reportDir, { recursive: true, force: true });
+mkdirSync(reportDir, { recursive: true });
+
+const run = (label, cmd, args) => {
+  console.log(`\n=== ${label} ===`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: false });
+  console.log(`=== ${label}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status === 0;
+};
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const suites = ['unit', 'infra', 'integration'];
+let ok = run('type check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+ok = run('lint', bin('eslint'), ['.']) && ok;
+for (const suite of suites) {
+  const report = join(reportDir, `${suite}.json`);
+  ok =
+    run(`${suite} tests`, bin('vitest'), [
+      'run',
+      '--project',
+      suite,
+      '--passWithNoTests',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ]) && ok;
+}
+
+let passed = 0;
+let failed = 0;
+for (const suite of suites) {
+  const report = join(reportDir, `${suite}.json`);
+  if (!existsSync(report)) {
+    failed += 1; // a suite that produced no report did not run: count it as a failure
+    continue;
+  }
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed += json.numPassedTests ?? 0;
+  failed += (json.numFailedTests ?? 0) + (json.numRuntimeErrorTestSuites ?? 0);
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 ? 0 : 1);

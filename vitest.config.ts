@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Three suites, run in this order by `npm test` (test/run-tests.mjs):
+// unit (pure, fast), infra (CDK synth + assertions + cdk-nag), integration (real emulators on loopback).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/fuzz/**/*.test.ts'] } },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each file starts its own emulators; two cores are shared between them.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
