@@ -1,0 +1,146 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Team } from '../domain/ports';
+import { generateApiKey, hashApiKey, type TeamDirectory } from '../domain/teams';
+
+const teamPk = (teamId: string) => `TEAM#${teamId}`;
+const keyPk = (keyHash: string) => `KEY#${keyHash}`;
+
+export interface NewTeam {
+  readonly id: string;
+  readonly allowedSenders: readonly string[];
+  readonly perSecond: number;
+  readonly perDay: number;
+}
+
+/** Teams and key hashes in the teams table: `TEAM#<id>` items and `KEY#<sha256>` items pointing at a team. */
+export class DynamoTeams implements TeamDirectory {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async findByKeyHash(keyHash: string): Promise<Team | undefined> {
+    const key = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keyPk(keyHash) } }),
+    );
+    const teamId: unknown = key.Item?.teamId;
+    if (typeof teamId !== 'string') return undefined;
+    return this.getTeam(teamId);
+  }
+
+  async getTeam(teamId: string): Promise<Team | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: teamPk(teamId) } }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return {
+      id: teamId,
+      allowedSenders: (item.allowedSenders as string[] | undefined) ?? [],
+      limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
+      revoked: item.revoked === true,
+    };
+  }
+
+  /** Creates (or updates) a team and adds a key for it; returns the key, which is stored only as a hash. */
+  async addTeam(team: NewTeam, apiKey = generateApiKey()): Promise<string> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: teamPk(team.id),
+          type: 'team',
+          teamId: team.id,
+          allowedSenders: [...team.allowedSenders],
+          perSecond: team.perSecond,
+          perDay: team.perDay,
+          revoked: false,
+          updatedAt: new Date().toISOString(),
+        },
+      }),
+    );
+    await this.addKey(team.id, apiKey);
+    return apiKey;
+  }
+
+  async addKey(teamId: string, apiKey: string): Promise<void> {
+    const keyHash = hashApiKey(apiKey);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: keyPk(keyHash),
+          type: 'key',
+          teamId,
+          keyPrefix: apiKey.slice(0, 8),
+          createdAt: new Date().toISOString(),
+        },
+      }),
+    );
+  }
+
+  /** Replaces every key of the team with one new key (printed once by the CLI). */
+  async rotate(teamId: string): Promise<string> {
+    const old = await this.keysOf(teamId);
+    const apiKey = generateApiKey();
+    await this.addKey(teamId, apiKey);
+    for (const pk of old) await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk } }));
+    return apiKey;
+  }
+
+  async setRevoked(teamId: string, revoked: boolean): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: teamPk(teamId) },
+        UpdateExpression: 'SET revoked = :r, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':r': revoked, ':at': new Date().toISOString() },
+      }),
+    );
+  }
+
+  async list(): Promise<Array<Team & { keys: number }>> {
+    const items = await this.scanAll();
+    const keyCount = new Map<string, number>();
+    for (const item of items) {
+      if (item.type === 'key')
+        keyCount.set(String(item.teamId), (keyCount.get(String(item.teamId)) ?? 0) + 1);
+    }
+    return items
+      .filter((item) => item.type === 'team')
+      .map((item) => ({
+        id: String(item.teamId),
+        allowedSenders: (item.allowedSenders as string[] | undefined) ?? [],
+        limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
+        revoked: item.revoked === true,
+        keys: keyCount.get(String(item.teamId)) ?? 0,
+      }));
+  }
+
+  private async keysOf(teamId: string): Promise<string[]> {
+    return (await this.scanAll())
+      .filter((i) => i.type === 'key' && i.teamId === teamId)
+      .map((i) => String(i.pk));
+  }
+
+  private async scanAll(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The accept use case: the one entry for everything a team submits (HTTP today; events and schedules go
+ * through it too). Validation, idempotency, team attribution, quota, recording and enqueueing happen here, once.
+ */
+import { createHash } from 'node:crypto';
+import { GatewayError, type Violation } from './errors';
+import type { SendRequest } from './mms';
+import type {
+  Clock,
+  IdGenerator,
+  IdempotencyStore,
+  MessageRecord,
+  MessageRepository,
+  SendQueue,
+  StoredResponse,
+  Team,
+  UsageLimiter,
+} from './ports';
+import { expandGroup, parseJsonBody, validateRequest } from './validation';
+
+export interface AcceptDeps {
+  readonly messages: MessageRepository;
+  readonly queue: SendQueue;
+  readonly idempotency: IdempotencyStore;
+  readonly usage: UsageLimiter;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly requireServiceId: boolean;
+  readonly defaultServiceId?: string;
+  /** Enqueue attempts before the request is answered 503. */
+  readonly enqueueAttempts: number;
+}
+
+export interface AcceptInput {
+  readonly team: Team;
+  readonly body: string | null | undefined;
+  readonly idempotencyKey?: string;
+}
+
+export const ACCEPTED_DETAILS = 'MMS request accepted and queued for processing and delivery.';
+export const IDEMPOTENCY_KEY_MAX = 255;
+
+const invalid = (violations: Violation[]): GatewayError => GatewayError.fromViolations(violations);
+
+/** A stable hash of the request body (key order does not matter), for idempotency comparisons. */
+export function requestHash(value: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : typeof v === 'object' && v !== null
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
+}
+
+export function acceptSubmission(deps: AcceptDeps) {
+  return async (input: AcceptInput): Promise<StoredResponse> => {
+    const { team } = input;
+    const now = deps.clock.now();
+    const parsed = parseJsonBody(input.body);
+    if (!parsed.ok) throw invalid(parsed.violations);
+    const validated = validateRequest(parsed.value, {
+      now,
+      allowedSenders: team.allowedSenders,
+      requireServiceId: deps.requireServiceId,
+      ...(deps.defaultServiceId ? { defaultServiceId: deps.defaultServiceId } : {}),
+    });
+    if (!validated.ok) throw invalid(validated.violations);
+    const request = validated.request;
+    if (request.action === 'savemms') {
+      throw new GatewayError('E107', 'savemms is handled by the template use case');
+    }
+
+    const key = input.idempotencyKey;
+    if (key !== undefined) {
+      if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
+        throw new GatewayError(
+          'GW-INVALID-IDEMPOTENCY-KEY',
+          `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+        );
+      }
+      const claim = await deps.idempotency.claim(team.id, key, requestHash(parsed.value), now);
+      if (claim.status === 'replay') return claim.response;
+      if (claim.status === 'conflict') {
+        throw new GatewayError(
+          'GW-IDEMPOTENCY-CONFLICT',
+          'This Idempotency-Key was used with a different request body',
+        );
+      }
+      if (claim.status === 'in-progress') {
+        throw new GatewayError(
+          'GW-IDEMPOTENCY-CONFLICT',
+          'A request with this Idempotency-Key is still being processed; retry shortly',
+          { retryAfterSeconds: 1 },
+        );
+      }
+    }
+
+    try {
+      const recipients = expandGroup(request);
+      const usage = await deps.usage.consume(team, recipients.length, now);
+      if (!usage.ok)
+        throw new GatewayError(usage.code, undefined, { retryAfterSeconds: usage.retryAfterSeconds });
+
+      const groupId = recipients.length > 1 ? deps.ids.messageId() : undefined;
+      const records = recipients.map((r) => newMessage(deps, team, r, now, groupId));
+      for (const record of records) await enqueueRecorded(deps, record);
+
+      const response: StoredResponse = { statusCode: 202, body: acceptedBody(records, groupId) };
+      if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
+      return response;
+    } catch (error) {
+      // Nothing was accepted: let the caller retry with the same key.
+      if (key !== undefined) await deps.idempotency.release(team.id, key);
+      throw error;
+    }
+  };
+}
+
+function newMessage(
+  deps: AcceptDeps,
+  team: Team,
+  request: SendRequest,
+  now: Date,
+  groupId: string | undefined,
+): MessageRecord {
+  const at = now.toISOString();
+  const clientReference = request['client-reference'];
+  return {
+    id: deps.ids.messageId(),
+    teamId: team.id,
+    request,
+    state: 'queued',
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+    ...(clientReference ? { clientReference } : {}),
+    ...(groupId ? { groupId } : {}),
+    history: [{ at, event: 'accepted', state: 'queued' }],
+  };
+}
+
+/** Writes the record first, then enqueues; a message that cannot be queued is marked failed and answered 503. */
+async function enqueueRecorded(deps: AcceptDeps, record: MessageRecord): Promise<void> {
+  await deps.messages.create(record);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= deps.enqueueAttempts; attempt += 1) {
+    try {
+      await deps.queue.enqueue(record.id);
+      return;
+    } catch (error) {
+      lastError = error;
+      if (attempt < deps.enqueueAttempts) await deps.clock.sleep(50 * 2 ** attempt);
+    }
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.messages.transition(
+    record.id,
+    { state: 'queued', attempts: 0 },
+    {
+      state: 'failed',
+      lastErrorCode: 'GW-QUEUE-UNAVAILABLE',
+      lastErrorInfo: 'The send queue did not accept the message; it was never sent',
+      history: { at, event: 'enqueue-failed', state: 'failed', code: 'GW-QUEUE-UNAVAILABLE' },
+    },
+  );
+  throw new GatewayError('GW-QUEUE-UNAVAILABLE', undefined, { retryAfterSeconds: 5, cause: lastError });
+}
+
+function acceptedBody(records: MessageRecord[], groupId: string | undefined): Record<string, unknown> {
+  const [first] = records;
+  if (records.length === 1 && first) {
+    return {
+      status: 'success',
+      'tracking-id': first.id,
+      to: first.request.to,
+      'status-details': ACCEPTED_DETAILS,
+    };
+  }
+  return {
+    status: 'success',
+    'group-id': groupId,
+    'status-details': ACCEPTED_DETAILS,
+    messages: records.map((r) => ({ to: r.request.to, 'tracking-id': r.id })),
+  };
+}

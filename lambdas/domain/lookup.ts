@@ -1,0 +1,55 @@
+/** Message lookup for teams: a team sees only its own messages; another team's id is simply not found. */
+import { GatewayError } from './errors';
+import type { MessageRecord, MessageRepository } from './ports';
+
+export interface MessageView {
+  readonly 'tracking-id': string;
+  readonly state: MessageRecord['state'];
+  readonly action: string;
+  readonly to: string;
+  readonly 'client-reference'?: string;
+  readonly 'group-id'?: string;
+  readonly 'sinch-tracking-id'?: string;
+  readonly attempts: number;
+  readonly 'last-error-code'?: string;
+  readonly 'last-error-info'?: string;
+  readonly 'created-at': string;
+  readonly 'updated-at': string;
+  readonly history: MessageRecord['history'];
+}
+
+export function messageView(m: MessageRecord): MessageView {
+  return {
+    'tracking-id': m.id,
+    state: m.state,
+    action: m.request.action,
+    to: m.request.to,
+    ...(m.clientReference ? { 'client-reference': m.clientReference } : {}),
+    ...(m.groupId ? { 'group-id': m.groupId } : {}),
+    ...(m.sinchTrackingId ? { 'sinch-tracking-id': m.sinchTrackingId } : {}),
+    attempts: m.attempts,
+    ...(m.lastErrorCode ? { 'last-error-code': m.lastErrorCode } : {}),
+    ...(m.lastErrorInfo ? { 'last-error-info': m.lastErrorInfo } : {}),
+    'created-at': m.createdAt,
+    'updated-at': m.updatedAt,
+    history: m.history,
+  };
+}
+
+export function lookupMessages(messages: MessageRepository) {
+  return {
+    async byId(teamId: string, id: string): Promise<MessageView> {
+      const message = await messages.get(id);
+      if (!message || message.teamId !== teamId) {
+        throw new GatewayError('GW-NOT-FOUND', `No message with tracking-id ${id}`);
+      }
+      return messageView(message);
+    },
+    async byClientReference(teamId: string, clientReference: string): Promise<{ messages: MessageView[] }> {
+      const found = await messages.findByClientReference(teamId, clientReference);
+      return {
+        messages: found.map(messageView).sort((a, b) => a['created-at'].localeCompare(b['created-at'])),
+      };
+    },
+  };
+}

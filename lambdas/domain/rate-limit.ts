@@ -1,0 +1,57 @@
+/**
+ * Pacing maths for the shared send bucket: the generic cell rate algorithm (GCRA), the virtual-scheduling
+ * form of a token bucket. State is one number, the theoretical arrival time (TAT) of the next request.
+ *
+ * Each sender reserves the next free slot with one conditional write and then waits in process until its slot
+ * starts, so N concurrent workers together send at exactly `rate` per second, spread evenly inside each second
+ * (not in bursts at whole seconds), and a slot is never used twice.
+ */
+
+export interface PacerSettings {
+  /** The Sinch account's throughput limit (requests per second). */
+  readonly accountTps: number;
+  /** Fraction of the limit the gateway aims for, leaving headroom for clock skew and latency jitter. */
+  readonly safetyFactor: number;
+  /** Requests that may go out back to back after an idle period (1 = strictly spaced). */
+  readonly burst: number;
+  /** Longest wait a worker accepts for a reserved slot; beyond it, it gives the message back to the queue. */
+  readonly maxWaitMs: number;
+}
+
+/** Spacing between two sends, in milliseconds. */
+export const emissionIntervalMs = (s: PacerSettings): number => 1000 / (s.accountTps * s.safetyFactor);
+
+export type Reservation =
+  | { readonly ok: true; readonly sendAtMs: number; readonly newTatMs: number }
+  | { readonly ok: false; readonly retryAfterMs: number };
+
+/**
+ * Reserves the next slot given the stored TAT (undefined = never used) at time `nowMs`.
+ * The slot starts at `sendAtMs` (≥ now); the caller must store `newTatMs` with a conditional write on the old TAT.
+ */
+export function reserveSlot(tatMs: number | undefined, nowMs: number, s: PacerSettings): Reservation {
+  const interval = emissionIntervalMs(s);
+  const tolerance = interval * (Math.max(1, s.burst) - 1);
+  const tat = Math.max(tatMs ?? nowMs, nowMs);
+  const sendAtMs = Math.max(nowMs, tat - tolerance);
+  const waitMs = sendAtMs - nowMs;
+  if (waitMs > s.maxWaitMs) return { ok: false, retryAfterMs: Math.ceil(waitMs - s.maxWaitMs + interval) };
+  return { ok: true, sendAtMs, newTatMs: tat + interval };
+}
+
+/** Per-team limits of the ingest API: requests per second and messages per UTC day. */
+export interface TeamLimits {
+  readonly perSecond: number;
+  readonly perDay: number;
+}
+
+/** Counter keys for a team's per-second and per-day windows at `nowMs`, with when each window ends. */
+export function teamWindows(teamId: string, nowMs: number) {
+  const second = Math.floor(nowMs / 1000);
+  const day = new Date(nowMs).toISOString().slice(0, 10);
+  const dayEndsMs = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
+  return {
+    second: { key: `rate#${teamId}#${second}`, endsAtMs: (second + 1) * 1000 },
+    day: { key: `quota#${teamId}#${day}`, endsAtMs: dayEndsMs },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The scheduled sweep: retries the correlation of pending postbacks, and moves messages that never got a final
+ * postback to `unknown` after a configurable time (default 72 h, the longest MMS expiry), so that no message
+ * stays open forever. Messages still in the send pipeline (queued, submitting) are left to it.
+ */
+import type { Clock, MessageRepository } from './ports';
+import type { PostbackStore, processPostback } from './process-postback';
+
+export interface SweepDeps {
+  readonly messages: MessageRepository;
+  readonly postbacks: PostbackStore;
+  readonly process: ReturnType<typeof processPostback>;
+  readonly clock: Clock;
+  readonly unknownAfterMs: number;
+  readonly batchLimit: number;
+}
+
+export interface SweepReport {
+  readonly retried: number;
+  readonly orphaned: number;
+  readonly applied: number;
+  readonly markedUnknown: number;
+}
+
+export function sweep(deps: SweepDeps) {
+  return async (): Promise<SweepReport> => {
+    let retried = 0;
+    let orphaned = 0;
+    let applied = 0;
+    for (const pending of await deps.postbacks.list('pending', deps.batchLimit)) {
+      retried += 1;
+      const state = await deps.process(pending);
+      if (state === 'orphan') orphaned += 1;
+      if (state === 'applied') applied += 1;
+    }
+    let markedUnknown = 0;
+    const cutoff = new Date(deps.clock.now().getTime() - deps.unknownAfterMs).toISOString();
+    for (const message of await deps.messages.listOpen(cutoff, deps.batchLimit)) {
+      if (message.state !== 'submitted' && message.state !== 'sent') continue;
+      const moved = await deps.messages.transition(
+        message.id,
+        { state: message.state, attempts: message.attempts },
+        {
+          state: 'unknown',
+          history: {
+            at: deps.clock.now().toISOString(),
+            event: 'swept',
+            state: 'unknown',
+            detail: `no final postback within ${Math.round(deps.unknownAfterMs / 1000)} s`,
+          },
+        },
+      );
+      if (moved) markedUnknown += 1;
+    }
+    return { retried, orphaned, applied, markedUnknown };
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Team API keys: only a SHA-256 hash of each key is stored; the key itself is shown once, when it is made.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Team } from './ports';
+
+export const hashApiKey = (apiKey: string): string =>
+  createHash('sha256').update(apiKey, 'utf8').digest('hex');
+
+/** A new key: `mgw_` + 32 random bytes, base64url. */
+export const generateApiKey = (): string => `mgw_${randomBytes(32).toString('base64url')}`;
+
+export interface TeamDirectory {
+  /** The team a key hash belongs to, or undefined for an unknown key. */
+  findByKeyHash(keyHash: string): Promise<Team | undefined>;
+}
+
+export type AuthDecision =
+  | { readonly kind: 'allow'; readonly team: Team }
+  | { readonly kind: 'unauthorized' }
+  | { readonly kind: 'forbidden'; readonly teamId: string };
+
+/** Missing or unknown key: unauthorized (401 E104). A revoked team's key: forbidden (403 E104). */
+export async function authenticate(
+  directory: TeamDirectory,
+  apiKey: string | undefined,
+): Promise<AuthDecision> {
+  if (!apiKey) return { kind: 'unauthorized' };
+  const team = await directory.findByKeyHash(hashApiKey(apiKey));
+  if (!team) return { kind: 'unauthorized' };
+  if (team.revoked) return { kind: 'forbidden', teamId: team.id };
+  return { kind: 'allow', team };
+}
+
+/** The team as the authorizer passes it to route handlers (API Gateway context values are strings). */
+export interface TeamContext {
+  readonly teamId: string;
+  readonly allowedSenders: string;
+  readonly perSecond: number;
+  readonly perDay: number;
+}
+
+export const teamToContext = (team: Team): TeamContext => ({
+  teamId: team.id,
+  allowedSenders: team.allowedSenders.join(','),
+  perSecond: team.limits.perSecond,
+  perDay: team.limits.perDay,
+});
+
+export function teamFromContext(context: Record<string, unknown> | null | undefined): Team | undefined {
+  const teamId = context?.teamId;
+  if (typeof teamId !== 'string' || teamId.length === 0) return undefined;
+  const senders = typeof context?.allowedSenders === 'string' ? context.allowedSenders : '';
+  return {
+    id: teamId,
+    allowedSenders: senders ? senders.split(',') : [],
+    limits: { perSecond: Number(context?.perSecond), perDay: Number(context?.perDay) },
+    revoked: false,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The one place where errors become HTTP answers, and the middy wiring shared by the HTTP route handlers.
+ * Every answer is Sinch-shaped JSON; only the gateway's own faults are 5xx.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { errorBody, GatewayError } from '../domain/errors';
+import type { Team } from '../domain/ports';
+import { teamFromContext } from '../domain/teams';
+import { logger, metrics, tracer } from './observability';
+
+export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Maps any error to its answer: a GatewayError to its code's status and body, anything else to 500 GW-INTERNAL. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof GatewayError) {
+    const headers: Record<string, string> =
+      error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const body = error.toBody();
+    if (error.httpStatus >= 500)
+      logger.error('request failed', { code: error.code, error: error.cause ?? error });
+    return json(error.httpStatus, body, headers);
+  }
+  logger.error('unexpected error', { error: error as Error });
+  return json(500, errorBody('GW-INTERNAL'));
+}
+
+/** The calling team, as the authorizer put it into the request context. */
+export function callingTeam(event: APIGatewayProxyEvent): Team {
+  const team = teamFromContext(event.requestContext.authorizer);
+  if (!team) throw new GatewayError('E104');
+  return team;
+}
+
+/** A header, case-insensitively (API Gateway keeps the client's casing). */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** Wraps a route with Powertools (logger context, metrics, tracing) and the one error mapping. */
+export function httpRoute(route: Route) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .handler(async (event, context) => {
+      try {
+        return await route(event, context);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    });
+}

@@ -1,0 +1,60 @@
+/**
+ * POST /postbacks/mms on the postback API (behind the WAF IP allowlist). It does the minimum, well within
+ * Sinch's 10 s deadline: parse, store the raw body once (a retried or duplicated postback is stored once and
+ * still answered 200), answer. Not JSON: 400 and a log line. Storage failure: 500, so that Sinch retries.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { readPostback, postbackKey } from '../domain/postbacks';
+import { dynamo } from '../adapters/aws-clients';
+import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
+import { loadConfig } from '../adapters/config';
+import { httpRoute, json } from './http';
+import { logger } from './observability';
+
+const config = loadConfig(['postbacksTable']);
+const store = new DynamoPostbacks(dynamo(), config.postbacksTable);
+/** Optional shared secret, given by Sinch in the postback URL as `?token=…` (configured per deployment). */
+const sharedSecret = process.env.POSTBACK_SHARED_SECRET || undefined;
+
+const sameSecret = (given: string | undefined): boolean => {
+  if (!sharedSecret) return true;
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(sharedSecret);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+export const handler = httpRoute(async (event) => {
+  if (!sameSecret(event.queryStringParameters?.token)) {
+    logger.warn('postback with a wrong or missing token refused', {
+      sourceIp: event.requestContext.identity.sourceIp,
+    });
+    return json(403, { status: 'failure', 'error-code': 'E104', 'error-info': 'Invalid postback token' });
+  }
+  const body = event.body ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    logger.warn('postback body is not a JSON object; refused', { bytes: body.length });
+    return json(400, {
+      status: 'failure',
+      'error-code': 'E108',
+      'error-info': 'Postback body must be a JSON object',
+    });
+  }
+  const postback = readPostback(parsed as Record<string, unknown>);
+  const stored = await store.storeRaw({
+    pk: postbackKey(postback, body),
+    body,
+    receivedAt: new Date().toISOString(),
+    sourceIp: event.requestContext.identity.sourceIp,
+    ...(postback.trackingId ? { trackingId: postback.trackingId } : {}),
+    ...(postback.code ? { code: postback.code } : {}),
+  });
+  if (!stored) logger.info('duplicate postback acknowledged', { code: postback.code });
+  return json(200, { status: 'success' });
+});

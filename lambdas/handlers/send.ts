@@ -1,0 +1,77 @@
+/**
+ * The send worker: SQS batches of queued message ids → Sinch, paced by the shared account bucket.
+ * Items are processed concurrently within a batch (each waits for its own slot); an item that throws is
+ * reported as a batch item failure, so the rest of the batch is never sent twice.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { sendQueuedMessage } from '../domain/send';
+import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
+import { loadConfig } from '../adapters/config';
+import { DynamoSendPacer } from '../adapters/dynamo-pacer';
+import { DynamoMessageRepository } from '../adapters/message-repository';
+import { SecretsManagerSinchKey } from '../adapters/secrets';
+import { SinchHttpClient } from '../adapters/sinch-client';
+import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
+import { systemClock } from '../adapters/system';
+import { logger, metrics } from './observability';
+
+const config = loadConfig([
+  'messagesTable',
+  'controlTable',
+  'sendQueueUrl',
+  'sendDlqUrl',
+  'sinchBaseUrl',
+  'sinchSecretId',
+  'sinchTimeoutMs',
+  'accountTps',
+  'tpsSafetyFactor',
+  'pacerMaxWaitMs',
+  'maxAttempts',
+  'ambiguousTimeoutPolicy',
+]);
+
+const send = sendQueuedMessage({
+  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
+  pacer: new DynamoSendPacer(dynamo(), config.controlTable, {
+    accountTps: config.accountTps,
+    safetyFactor: config.tpsSafetyFactor,
+    burst: 1,
+    maxWaitMs: config.pacerMaxWaitMs,
+  }),
+  sinch: new SinchHttpClient({ baseUrl: config.sinchBaseUrl, timeoutMs: config.sinchTimeoutMs }),
+  secrets: new SecretsManagerSinchKey(secretsManager(), config.sinchSecretId, systemClock),
+  clock: systemClock,
+  random: Math.random,
+  maxAttempts: config.maxAttempts,
+  backoff: { baseSeconds: 1, maxSeconds: 300 },
+  ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
+  log: logger,
+});
+
+const processor = new BatchProcessor(EventType.SQS);
+
+async function processRecord(record: SQSRecord): Promise<void> {
+  const { messageId } = parseSendQueueBody(record.body);
+  const result = await send({ messageId });
+  if (result.kind === 'retry') {
+    metrics.addMetric(result.reason === 'pacing' ? 'SendDeferred' : 'SendRetried', MetricUnit.Count, 1);
+    logger.info('send retry scheduled', {
+      messageId,
+      reason: result.reason,
+      afterSeconds: result.afterSeconds,
+    });
+  } else {
+    metrics.addMetric(`Send_${result.outcome}`, MetricUnit.Count, 1);
+  }
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) => processPartialResponse(event, processRecord, processor, { context }));

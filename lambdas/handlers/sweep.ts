@@ -1,0 +1,38 @@
+/**
+ * The scheduled sweep (EventBridge schedule, every minute; locally a timer): retries pending postback
+ * correlations, parks orphans, and moves messages with no final postback after UNKNOWN_AFTER_SECONDS to unknown.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { dynamo } from '../adapters/aws-clients';
+import { loadConfig } from '../adapters/config';
+import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
+import { DynamoMessageRepository } from '../adapters/message-repository';
+import { systemClock } from '../adapters/system';
+import { sweep } from '../domain/sweep';
+import { applyStoredPostback } from './status-processor';
+import { logger, metrics } from './observability';
+
+const config = loadConfig(['messagesTable', 'postbacksTable', 'unknownAfterSeconds']);
+
+const run = sweep({
+  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  postbacks: new DynamoPostbacks(dynamo(), config.postbacksTable),
+  process: applyStoredPostback,
+  clock: systemClock,
+  unknownAfterMs: config.unknownAfterSeconds * 1000,
+  batchLimit: 100,
+});
+
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async () => {
+    const report = await run();
+    metrics.addMetric('OrphanPostbacks', MetricUnit.Count, report.orphaned);
+    metrics.addMetric('MessagesSweptUnknown', MetricUnit.Count, report.markedUnknown);
+    if (report.orphaned > 0) logger.warn('orphan postbacks parked', { ...report });
+    return report;
+  });

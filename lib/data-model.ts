@@ -1,0 +1,128 @@
+/**
+ * The one definition of the gateway's tables and queues: keys, indexes, TTL attributes, streams and queue
+ * settings. The CDK stateful stack and the local runtime (`npm start`) both build their resources from it,
+ * so the two can never disagree. Pure data: no aws-cdk-lib or AWS SDK import here, so Lambda code may use the
+ * index names too.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyDefinition {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+}
+
+export interface TableDefinition {
+  /** Logical id, also the suffix of the physical table name. */
+  readonly id: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /** Attribute holding an epoch-seconds expiry, if items expire. */
+  readonly ttlAttribute?: string;
+  /** Stream view type, if the table feeds a stream consumer. */
+  readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+}
+
+const S = (name: string): KeyDefinition => ({ name, type: 'S' });
+
+export const INDEX = {
+  messagesBySinchTrackingId: 'by-sinch-tracking-id',
+  messagesByClientReference: 'by-client-reference',
+  messagesOpenByAge: 'open-by-age',
+  templatesByTeam: 'by-team',
+  templatesByMmsId: 'by-mms-id',
+  templatesBySinchTrackingId: 'by-sinch-tracking-id',
+  postbacksByState: 'by-state',
+} as const;
+
+export const TABLES = {
+  /** Teams and their API keys: `TEAM#<id>` items and `KEY#<sha256 of key>` items. Keys are never stored. */
+  teams: {
+    id: 'teams',
+    partitionKey: S('pk'),
+    globalSecondaryIndexes: [],
+  },
+  /** One item per message (gateway id), with state, attempts and status history. */
+  messages: {
+    id: 'messages',
+    partitionKey: S('id'),
+    globalSecondaryIndexes: [
+      { indexName: INDEX.messagesBySinchTrackingId, partitionKey: S('sinchTrackingId') },
+      {
+        indexName: INDEX.messagesByClientReference,
+        partitionKey: S('teamId'),
+        sortKey: S('clientReference'),
+      },
+      // Sparse: only messages that still wait for a final state carry `openSince`.
+      { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
+  /** Saved MMS templates (savemms) and their transcoding state. */
+  templates: {
+    id: 'templates',
+    partitionKey: S('id'),
+    globalSecondaryIndexes: [
+      { indexName: INDEX.templatesByTeam, partitionKey: S('teamId'), sortKey: S('createdAt') },
+      { indexName: INDEX.templatesByMmsId, partitionKey: S('mmsId') },
+      { indexName: INDEX.templatesBySinchTrackingId, partitionKey: S('sinchTrackingId') },
+    ],
+  },
+  /** Raw postbacks, stored once per (tracking-id, code, timestamp); the stream feeds the status processor. */
+  postbacks: {
+    id: 'postbacks',
+    partitionKey: S('pk'),
+    globalSecondaryIndexes: [
+      { indexName: INDEX.postbacksByState, partitionKey: S('state'), sortKey: S('receivedAt') },
+    ],
+    ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
+  },
+  /** Idempotency records (team + Idempotency-Key) and rate-limit counters, all short-lived. */
+  control: {
+    id: 'control',
+    partitionKey: S('pk'),
+    globalSecondaryIndexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableId = keyof typeof TABLES;
+
+export interface QueueDefinition {
+  readonly id: string;
+  /** Visibility timeout in seconds. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** Redrive to the dead-letter queue after this many receives. */
+  readonly maxReceiveCount?: number;
+  readonly deadLetterQueueId?: string;
+}
+
+/** The send Lambda's timeout; the queue's visibility timeout is six times it, as AWS recommends. */
+export const SEND_FUNCTION_TIMEOUT_SECONDS = 30;
+
+export const QUEUES = {
+  send: {
+    id: 'send',
+    visibilityTimeoutSeconds: 6 * SEND_FUNCTION_TIMEOUT_SECONDS,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 10,
+    deadLetterQueueId: 'send-dlq',
+  },
+  sendDlq: {
+    id: 'send-dlq',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: 14 * 24 * 3600,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+/** Physical name of a resource for a deployment prefix, e.g. `mms-gateway-dev-messages`. */
+export const physicalName = (prefix: string, id: string): string => `${prefix}-${id}`;

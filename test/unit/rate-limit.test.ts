@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  emissionIntervalMs,
+  reserveSlot,
+  teamWindows,
+  type PacerSettings,
+} from '../../lambdas/domain/rate-limit';
+
+const settings: PacerSettings = { accountTps: 10, safetyFactor: 0.9, burst: 1, maxWaitMs: 2000 };
+
+describe('reserveSlot (GCRA)', () => {
+  it('spaces sends evenly at the account TPS times the safety factor', () => {
+    expect(emissionIntervalMs(settings)).toBeCloseTo(111.11, 1);
+    let tat: number | undefined;
+    const sendTimes: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const slot = reserveSlot(tat, 1000, settings);
+      if (!slot.ok) throw new Error('unexpected refusal');
+      sendTimes.push(slot.sendAtMs);
+      tat = slot.newTatMs;
+    }
+    const gaps = sendTimes.slice(1).map((t, i) => t - (sendTimes[i] ?? 0));
+    for (const gap of gaps) expect(gap).toBeCloseTo(111.11, 1);
+  });
+
+  it('never puts more than the account TPS into any one-second window', () => {
+    let tat: number | undefined;
+    const times: number[] = [];
+    for (let now = 0; times.length < 200; now += 7) {
+      const slot = reserveSlot(tat, now, settings);
+      if (slot.ok) {
+        times.push(slot.sendAtMs);
+        tat = slot.newTatMs;
+      }
+    }
+    for (const start of times) {
+      expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(
+        settings.accountTps,
+      );
+    }
+  });
+
+  it('refuses a slot beyond the longest wait, with a retry hint', () => {
+    const slot = reserveSlot(10_000, 1000, settings);
+    expect(slot.ok).toBe(false);
+    if (!slot.ok) expect(slot.retryAfterMs).toBeGreaterThan(7000);
+  });
+
+  it('an idle bucket sends at once', () => {
+    const slot = reserveSlot(500, 1000, settings);
+    expect(slot).toMatchObject({ ok: true, sendAtMs: 1000 });
+  });
+
+  it('a burst allowance lets that many go back to back after idling', () => {
+    const bursty = { ...settings, burst: 3 };
+    let tat: number | undefined = 0;
+    const sends: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const slot = reserveSlot(tat, 5000, bursty);
+      if (!slot.ok) throw new Error('refused');
+      sends.push(slot.sendAtMs);
+      tat = slot.newTatMs;
+    }
+    expect(sends).toEqual([5000, 5000, 5000]);
+    const fourth = reserveSlot(tat, 5000, bursty);
+    expect(fourth.ok && fourth.sendAtMs).toBeGreaterThan(5000);
+  });
+});
+
+describe('teamWindows', () => {
+  it('names the second and the UTC day, with when each ends', () => {
+    const w = teamWindows('t1', Date.parse('2026-11-25T23:59:59.500Z'));
+    expect(w.second.key).toBe(`rate#t1#${Math.floor(Date.parse('2026-11-25T23:59:59.500Z') / 1000)}`);
+    expect(w.second.endsAtMs).toBe(Date.parse('2026-11-26T00:00:00.000Z'));
+    expect(w.day.key).toBe('quota#t1#2026-11-25');
+    expect(w.day.endsAtMs).toBe(Date.parse('2026-11-26T00:00:00.000Z'));
+  });
+});
