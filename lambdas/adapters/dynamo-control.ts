@@ -120,7 +120,8 @@ export class DynamoUsageLimiter implements UsageLimiter {
       };
     }
     if (!(await this.add(windows.day.key, messages, team.limits.perDay, windows.day.endsAtMs))) {
-      await this.add(windows.second.key, -messages, Number.MAX_SAFE_INTEGER, windows.second.endsAtMs);
+      // Give the second's count back: these messages were not accepted.
+      await this.add(windows.second.key, -messages, undefined, windows.second.endsAtMs);
       return {
         ok: false,
         code: 'GW-QUOTA-EXCEEDED',
@@ -130,19 +131,27 @@ export class DynamoUsageLimiter implements UsageLimiter {
     return { ok: true };
   }
 
-  private async add(pk: string, amount: number, limit: number, endsAtMs: number): Promise<boolean> {
-    if (amount > limit) return false;
+  /** Adds `amount` to a window's counter if the result stays within `limit` (no limit: always). */
+  private async add(
+    pk: string,
+    amount: number,
+    limit: number | undefined,
+    endsAtMs: number,
+  ): Promise<boolean> {
+    if (limit !== undefined && amount > limit) return false;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk },
           UpdateExpression: 'ADD used :n SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
+          ...(limit !== undefined
+            ? { ConditionExpression: 'attribute_not_exists(used) OR used <= :room' }
+            : {}),
           ExpressionAttributeValues: {
             ':n': amount,
-            ':room': limit - amount,
             ':exp': Math.ceil(endsAtMs / 1000) + 3600,
+            ...(limit !== undefined ? { ':room': limit - amount } : {}),
           },
         }),
       );

@@ -1,0 +1,227 @@
+/**
+ * The whole gateway on one machine: DynamoDB Local, an in-process SQS emulator (fauxqs), local Secrets Manager
+ * and EventBridge endpoints, the Sinch simulator, and the same Lambda handler modules behind a local API Gateway
+ * front end and SQS/stream pollers. Used by `npm start`, the integration tests and the benchmarks.
+ *
+ * The handlers read their configuration from the environment at import, as in Lambda; the AWS SDK clients are
+ * pointed at the emulators through the SDK's own AWS_ENDPOINT_URL_* variables. One gateway per process.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { physicalName, TABLES } from '../lib/data-model';
+import { ENV } from '../lambdas/adapters/config';
+import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { errorBody } from '../lambdas/domain/errors';
+import { startApiGateway, type Route } from './infra/api-gateway';
+import { startAwsEndpoints } from './infra/aws-endpoints';
+import { startDynamoDbLocal } from './infra/dynamodb-local';
+import { freePort } from './infra/ports';
+import { startSqsPoller } from './infra/sqs-poller';
+import { createQueues, startSqsLocal } from './infra/sqs-local';
+import { createTables } from './infra/tables';
+import { startSinchSimulator, type SimulatorOptions, type SinchSimulator } from './sinch-simulator/index';
+
+export const LOCAL_TEAM = {
+  id: 'local-dev',
+  apiKey: 'local-dev-key',
+  allowedSenders: ['15550001000', '15550001001'],
+  perSecond: 100,
+  perDay: 1_000_000,
+} as const;
+
+export interface LocalGatewayOptions {
+  /** Gateway API port (default: a free port; `npm start` uses PORT or 8080). */
+  readonly port?: number;
+  readonly postbackPort?: number;
+  readonly simulatorPort?: number;
+  /** Keep DynamoDB data in this folder between runs (default: in memory). */
+  readonly persistDir?: string;
+  /** The Sinch account's throughput limit, enforced by the simulator and paced by the gateway (default 10). */
+  readonly accountTps?: number;
+  /** Concurrent send workers (parallel SQS pollers), like Lambda's maximum concurrency (default 2). */
+  readonly sendWorkers?: number;
+  /** The local team's API key (default `local-dev-key`, or MMS_LOCAL_API_KEY). */
+  readonly apiKey?: string;
+  /** Extra simulator options (faults, latency, postback behaviour). */
+  readonly simulator?: Partial<SimulatorOptions>;
+  /** Extra environment for the handlers (e.g. SEND_MAX_ATTEMPTS), applied after the defaults. */
+  readonly env?: Record<string, string>;
+  /** Handler log level (default WARN; `npm start` uses INFO). */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface LocalGateway {
+  readonly apiUrl: string;
+  readonly postbackUrl: string;
+  readonly simulator: SinchSimulator;
+  readonly apiKey: string;
+  readonly tables: Record<keyof typeof TABLES, string>;
+  readonly queues: { send: string; sendDlq: string };
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly teams: DynamoTeams;
+  /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
+  restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PREFIX = 'mms-gateway-local';
+const SECRET_ID = 'mms-gateway-local/sinch-api-key';
+const SIMULATOR_KEY = 'local-sinch-account-key';
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const accountTps = options.accountTps ?? 10;
+    const dynamoLocal = await startDynamoDbLocal({
+      ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+    });
+    stops.push(() => dynamoLocal.stop());
+    const sqsLocal = await startSqsLocal({});
+    stops.push(() => sqsLocal.stop());
+    const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
+    stops.push(() => aws.stop());
+
+    const postbackPort = options.postbackPort ?? (await freePort());
+    const postbackUrl = `http://127.0.0.1:${postbackPort}/postbacks/mms`;
+    const simulator = await startSinchSimulator({
+      apiKey: SIMULATOR_KEY,
+      tps: accountTps,
+      ...(options.simulatorPort ? { port: options.simulatorPort } : {}),
+      ...options.simulator,
+    });
+    stops.push(() => simulator.stop());
+
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const region = 'us-east-1';
+    const rawDynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region, credentials });
+    const db = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
+    const sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials });
+    stops.push(() => {
+      rawDynamo.destroy();
+      sqs.destroy();
+      return Promise.resolve();
+    });
+    await createTables(rawDynamo, PREFIX);
+    const queues = await createQueues(sqs, PREFIX);
+    const tables = Object.fromEntries(
+      Object.values(TABLES).map((t) => [t.id, physicalName(PREFIX, t.id)]),
+    ) as Record<keyof typeof TABLES, string>;
+
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+      POWERTOOLS_SERVICE_NAME: 'mms-gateway-local',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_DEV: 'false',
+      [ENV.messagesTable]: tables.messages,
+      [ENV.teamsTable]: tables.teams,
+      [ENV.templatesTable]: tables.templates,
+      [ENV.postbacksTable]: tables.postbacks,
+      [ENV.controlTable]: tables.control,
+      [ENV.sendQueueUrl]: queues.send.url,
+      [ENV.sendDlqUrl]: queues.sendDlq.url,
+      [ENV.sinchBaseUrl]: simulator.url,
+      [ENV.sinchSecretId]: SECRET_ID,
+      [ENV.sinchTimeoutMs]: '5000',
+      [ENV.accountTps]: String(accountTps),
+      [ENV.eventBusName]: 'mms-gateway-local',
+      [ENV.authCacheSeconds]: '60',
+      ...options.env,
+    });
+
+    const teams = new DynamoTeams(db, tables.teams);
+    const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
+    await teams.addTeam(LOCAL_TEAM, apiKey);
+
+    const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
+    const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
+    const query = (await import('../lambdas/handlers/query')).handler as unknown as ApiHandler;
+    const send = (await import('../lambdas/handlers/send')).handler as unknown as (
+      event: SQSEvent,
+      context: Context,
+    ) => Promise<SQSBatchResponse>;
+
+    const routes: Route[] = [
+      { method: 'POST', resource: '/v2', handler: ingest },
+      { method: 'POST', resource: '/v2/', handler: ingest },
+      { method: 'GET', resource: '/v2/messages', handler: query },
+      { method: 'GET', resource: '/v2/messages/{id}', handler: query },
+    ];
+    const sinchShaped = (statusCode: number, code: 'E104' | 'GW-NOT-FOUND' | 'GW-METHOD-NOT-ALLOWED') => ({
+      statusCode,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(errorBody(code)),
+    });
+    const api = await startApiGateway({
+      port: options.port ?? 0,
+      routes,
+      authorizer,
+      gatewayResponses: {
+        unauthorized: () => sinchShaped(401, 'E104'),
+        accessDenied: () => sinchShaped(403, 'E104'),
+        notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
+        methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
+      },
+    });
+    stops.push(() => api.stop());
+
+    const startWorkers = () =>
+      startSqsPoller({
+        client: sqs,
+        queueUrl: queues.send.url,
+        queueArn: queues.send.arn,
+        handler: send,
+        batchSize: 10,
+        concurrency: options.sendWorkers ?? 2,
+        waitTimeSeconds: 1,
+      });
+    let workers = startWorkers();
+    stops.push(() => workers.stop());
+
+    return {
+      apiUrl: api.url,
+      postbackUrl,
+      simulator,
+      apiKey,
+      tables,
+      queues: { send: queues.send.url, sendDlq: queues.sendDlq.url },
+      dynamoEndpoint: dynamoLocal.endpoint,
+      sqsEndpoint: sqsLocal.endpoint,
+      db,
+      sqs,
+      teams,
+      async restartSendWorkers(restart = {}) {
+        await workers.stop(restart);
+        workers = startWorkers();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

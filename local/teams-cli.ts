@@ -1,0 +1,129 @@
+/**
+ * `npm run teams -- <command>`: manage teams and their API keys in the teams table, locally (DynamoDB Local of
+ * `npm start`) or in a deployment (AWS credentials from the usual environment/profile).
+ *
+ *   add <team> --senders 15550001000,28444 [--per-second 10] [--per-day 10000]   new team + key (printed once)
+ *   list                                                                     teams, senders, limits, key count
+ *   rotate <team>                                                            replaces the team's keys by one new key
+ *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
+ *
+ * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseArgs } from 'node:util';
+import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
+
+const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
+       npm run teams -- list | rotate <team> | revoke <team> | restore <team>
+options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
+
+export async function runTeamsCli(
+  argv: string[],
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      senders: { type: 'string' },
+      'per-second': { type: 'string', default: '10' },
+      'per-day': { type: 'string', default: '10000' },
+    },
+  });
+  const [command, teamId] = positionals;
+  const table = values.table ?? process.env.TEAMS_TABLE;
+  if (!command || !table) {
+    out(!table && command ? `No table: give --table or set TEAMS_TABLE.\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  const client = new DynamoDBClient({
+    ...(endpoint ? { endpoint } : {}),
+    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  const teams = new DynamoTeams(DynamoDBDocumentClient.from(client), table);
+  try {
+    switch (command) {
+      case 'add': {
+        if (!teamId) throw new UsageError('add needs a team id');
+        const senders = (values.senders ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const bad = senders.filter((s) => !isInternationalNumber(s) && !isShortCode(s));
+        if (senders.length === 0 || bad.length > 0) {
+          throw new UsageError(
+            `--senders needs short codes or international numbers${bad.length ? `; invalid: ${bad.join(', ')}` : ''}`,
+          );
+        }
+        const perSecond = positive(values['per-second'], '--per-second');
+        const perDay = positive(values['per-day'], '--per-day');
+        const key = await teams.addTeam({ id: teamId, allowedSenders: senders, perSecond, perDay });
+        out(`team ${teamId} added; its API key (shown once, store it now):\n${key}`);
+        return 0;
+      }
+      case 'list': {
+        const all = await teams.list();
+        if (all.length === 0) out('no teams');
+        for (const t of all) {
+          out(
+            `${t.id}\t${t.revoked ? 'REVOKED' : 'active'}\tsenders ${t.allowedSenders.join(',')}\t${t.limits.perSecond}/s ${t.limits.perDay}/day\t${t.keys} key(s)`,
+          );
+        }
+        return 0;
+      }
+      case 'rotate': {
+        if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
+        const key = await teams.rotate(teamId);
+        out(
+          `team ${teamId}: old keys removed (they stop working within 60 s); new API key (shown once):\n${key}`,
+        );
+        return 0;
+      }
+      case 'revoke':
+      case 'restore': {
+        if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
+        await teams.setRevoked(teamId, command === 'revoke');
+        out(
+          `team ${teamId} ${command === 'revoke' ? 'revoked: its keys are refused within 60 s' : 'restored'}`,
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+class UsageError extends Error {}
+
+function positive(raw: string | undefined, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number`);
+  return n;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runTeamsCli(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      console.error(`teams: ${(error as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,97 @@
+/** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
+import type { LocalGateway } from '../../local/runtime';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+}
+
+export async function call(
+  url: string,
+  init: {
+    method?: string;
+    apiKey?: string | undefined;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+  if (init.apiKey !== undefined) headers['x-api-key'] = init.apiKey;
+  const res = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(init.body !== undefined
+      ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }
+      : {}),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { raw: text };
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export const send = (
+  gw: LocalGateway,
+  body: unknown,
+  headers: Record<string, string> = {},
+  apiKey = gw.apiKey,
+) => call(`${gw.apiUrl}/v2/`, { apiKey, body, headers });
+
+export const lookup = (gw: LocalGateway, trackingId: string, apiKey = gw.apiKey) =>
+  call(`${gw.apiUrl}/v2/messages/${encodeURIComponent(trackingId)}`, { apiKey });
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
+}
+
+/** Waits until the message is in one of `states`, and returns its lookup body. */
+export const waitForState = (
+  gw: LocalGateway,
+  trackingId: string,
+  states: readonly string[],
+  timeoutMs?: number,
+) =>
+  waitFor(
+    `${trackingId} to reach ${states.join('/')}`,
+    async () => {
+      const answer = await lookup(gw, trackingId);
+      return states.includes(String(answer.body.state)) ? answer.body : undefined;
+    },
+    timeoutMs,
+  );
+
+export const SENDER = '15550001000';
+
+/** A valid sendmms body to `to`, with optional overrides. */
+export const sendmms = (to: string, extra: Record<string, unknown> = {}) => ({
+  action: 'sendmms',
+  to,
+  from: SENDER,
+  'message-subject': 'Hello',
+  'fallback-sms-text': 'Hello from the tests',
+  slide: [{ 'message-text': 'Hello', image: { url: 'https://example.com/a.jpg' } }],
+  ...extra,
+});
