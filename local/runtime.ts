@@ -13,18 +13,22 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   Context,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import type { EventEmitter } from 'node:events';
 import { physicalName, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { errorBody } from '../lambdas/domain/errors';
-import { startApiGateway, type Route } from './infra/api-gateway';
-import { startAwsEndpoints } from './infra/aws-endpoints';
+import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
+import { startStreamPoller } from './infra/stream-poller';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import { startSinchSimulator, type SimulatorOptions, type SinchSimulator } from './sinch-simulator/index';
@@ -54,6 +58,8 @@ export interface LocalGatewayOptions {
   readonly simulator?: Partial<SimulatorOptions>;
   /** Extra environment for the handlers (e.g. SEND_MAX_ATTEMPTS), applied after the defaults. */
   readonly env?: Record<string, string>;
+  /** How often the sweep runs (default 1000 ms locally; every minute in AWS). 0 = only when `runSweep()` is called. */
+  readonly sweepIntervalMs?: number;
   /** Handler log level (default WARN; `npm start` uses INFO). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -70,8 +76,16 @@ export interface LocalGateway {
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   readonly teams: DynamoTeams;
+  /** Events put on the gateway's bus (the local EventBridge endpoint): 'event' for each. */
+  readonly events: EventEmitter<{ event: [LocalEvent] }>;
+  readonly putEvents: readonly LocalEvent[];
   /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
   restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
+  /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
+  stopStatusProcessor(): Promise<void>;
+  startStatusProcessor(): Promise<void>;
+  /** Runs the sweep once, now. */
+  runSweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +117,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const simulator = await startSinchSimulator({
       apiKey: SIMULATOR_KEY,
       tps: accountTps,
+      postbackUrl,
       ...(options.simulatorPort ? { port: options.simulatorPort } : {}),
       ...options.simulator,
     });
@@ -164,12 +179,22 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: SQSEvent,
       context: Context,
     ) => Promise<SQSBatchResponse>;
+    const postback = (await import('../lambdas/handlers/postback')).handler as unknown as ApiHandler;
+    const statusProcessor = (await import('../lambdas/handlers/status-processor')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>;
+    const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
+      event: unknown,
+      context: Context,
+    ) => Promise<unknown>;
 
     const routes: Route[] = [
       { method: 'POST', resource: '/v2', handler: ingest },
       { method: 'POST', resource: '/v2/', handler: ingest },
       { method: 'GET', resource: '/v2/messages', handler: query },
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
+      { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
     ];
     const sinchShaped = (statusCode: number, code: 'E104' | 'GW-NOT-FOUND' | 'GW-METHOD-NOT-ALLOWED') => ({
       statusCode,
@@ -202,6 +227,56 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     let workers = startWorkers();
     stops.push(() => workers.stop());
 
+    // The separate postback API: no authorizer (in AWS the WAF IP allowlist is the gate).
+    const postbackApi = await startApiGateway({
+      port: postbackPort,
+      routes: [{ method: 'POST', resource: '/postbacks/mms', handler: postback, authorize: false }],
+    });
+    stops.push(() => postbackApi.stop());
+
+    // The status processor on the postbacks table's stream, with the deployed event source's failure policy.
+    const checkpoints = new Map<string, string>();
+    const startProcessor = () =>
+      startStreamPoller({
+        checkpoints,
+        endpoint: dynamoLocal.endpoint,
+        tableName: tables.postbacks,
+        handler: statusProcessor,
+        batchSize: 25,
+        pollIntervalMs: 100,
+        bisectOnError: true,
+        maxRetries: 5,
+        onFailure: (records) => {
+          console.error(`status processor: ${records.length} record(s) sent to the on-failure destination`);
+          return Promise.resolve();
+        },
+      });
+    let processor: Awaited<ReturnType<typeof startStreamPoller>> | undefined = await startProcessor();
+    stops.push(async () => {
+      await processor?.stop();
+    });
+
+    const sweepContext = createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 });
+    const runSweep = () => sweepHandler({}, sweepContext);
+    const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
+    let sweeping = false;
+    const sweepTimer =
+      sweepIntervalMs > 0
+        ? setInterval(() => {
+            if (sweeping) return;
+            sweeping = true;
+            runSweep()
+              .catch((error: unknown) => console.error('sweep failed', error))
+              .finally(() => {
+                sweeping = false;
+              });
+          }, sweepIntervalMs)
+        : undefined;
+    stops.push(() => {
+      clearInterval(sweepTimer);
+      return Promise.resolve();
+    });
+
     return {
       apiUrl: api.url,
       postbackUrl,
@@ -214,6 +289,16 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       db,
       sqs,
       teams,
+      events: aws.events,
+      putEvents: aws.putEvents,
+      async stopStatusProcessor() {
+        await processor?.stop();
+        processor = undefined;
+      },
+      async startStatusProcessor() {
+        processor ??= await startProcessor();
+      },
+      runSweep,
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();

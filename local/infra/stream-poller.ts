@@ -39,7 +39,9 @@ import type { LambdaHandler } from './api-gateway';
  *
  * Defaults are Lambda's: batch size 100, no bisecting, retries forever (a poison record then blocks its
  * shard, as it does in AWS until the record ages out). Set them as the deployed event source does.
- * Checkpoints live in memory: a new poller starts again from `startingPosition`.
+ * Checkpoints live in memory: a new poller starts again from `startingPosition`, unless it is given the
+ * `checkpoints` map of an earlier poller, in which case it resumes where that one stopped (as Lambda's event
+ * source mapping does when a function is redeployed).
  */
 export interface StreamPollerOptions {
   /** DynamoDB Local's endpoint. */
@@ -68,6 +70,8 @@ export interface StreamPollerOptions {
   region?: string;
   /** Handler and stream errors; default console.error. */
   onError?: (error: unknown) => void;
+  /** Shard id → last processed sequence number; shared between pollers to resume after a restart. */
+  checkpoints?: Map<string, string>;
 }
 
 export interface StreamPoller {
@@ -214,6 +218,8 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
         if (records.length > 0) {
           if (!(await deliver(records))) return; // stopped mid-retry: nothing more is checkpointed
           shard.lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber;
+          if (shard.lastSequenceNumber !== undefined)
+            opts.checkpoints?.set(shard.shardId, shard.lastSequenceNumber);
         }
         iterator = NextShardIterator;
         if (iterator === undefined) break; // a closed shard, read to its end
@@ -248,7 +254,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
         parentShardId: shard.ParentShardId,
         initialPosition: initial ? (opts.startingPosition ?? 'TRIM_HORIZON') : 'TRIM_HORIZON',
         iterator: undefined,
-        lastSequenceNumber: undefined,
+        lastSequenceNumber: opts.checkpoints?.get(shardId),
         started: false,
         done: false,
       };
