@@ -10,6 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendQueuedMessage } from '../domain/send';
+import { emissionIntervalMs } from '../domain/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
@@ -35,20 +36,23 @@ const config = loadConfig([
   'ambiguousTimeoutPolicy',
 ]);
 
+const pacerSettings = {
+  accountTps: config.accountTps,
+  safetyFactor: config.tpsSafetyFactor,
+  burst: 1,
+  maxWaitMs: config.pacerMaxWaitMs,
+};
+
 const send = sendQueuedMessage({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
-  pacer: new DynamoSendPacer(dynamo(), config.controlTable, {
-    accountTps: config.accountTps,
-    safetyFactor: config.tpsSafetyFactor,
-    burst: 1,
-    maxWaitMs: config.pacerMaxWaitMs,
-  }),
+  pacer: new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings),
   sinch: new SinchHttpClient({ baseUrl: config.sinchBaseUrl, timeoutMs: config.sinchTimeoutMs }),
   secrets: new SecretsManagerSinchKey(secretsManager(), config.sinchSecretId, systemClock),
   clock: systemClock,
   random: Math.random,
   maxAttempts: config.maxAttempts,
+  maxLatenessMs: emissionIntervalMs(pacerSettings) / 4,
   backoff: { baseSeconds: 1, maxSeconds: 300 },
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   log: logger,

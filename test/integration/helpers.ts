@@ -95,3 +95,7 @@ export const sendmms = (to: string, extra: Record<string, unknown> = {}) => ({
   slide: [{ 'message-text': 'Hello', image: { url: 'https://example.com/a.jpg' } }],
   ...extra,
 });
+
+/** Waits until a synchronous condition holds. */
+export const waitUntil = (what: string, condition: () => boolean, timeoutMs?: number) =>
+  waitFor(what, () => Promise.resolve(condition() ? true : undefined), timeoutMs);

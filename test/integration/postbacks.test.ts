@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { DynamoPostbacks } from '../../lambdas/adapters/dynamo-postbacks';
-import { call, lookup, send, sendmms, waitFor, waitForState } from './helpers';
+import { call, lookup, send, sendmms, waitFor, waitForState, waitUntil } from './helpers';
 
 let gw: LocalGateway;
 
@@ -45,7 +45,7 @@ describe('each simulator outcome ends in its state through real postbacks', () =
     expect(postbacks.map((h) => h.code)).toEqual(codes);
     if (state === 'delivered-as-sms') expect(postbacks.at(-1)?.sentAs).toBe('SMS');
     // One status event per real transition: submitted → (sent →) final.
-    await waitFor('status events', () => (statusEvents(id).length === codes.length ? true : undefined));
+    await waitUntil('status events', () => statusEvents(id).length === codes.length);
     const events = statusEvents(id).map((e) => e.detail as Record<string, unknown>);
     expect(events.at(-1)).toMatchObject({
       'new-state': state,
