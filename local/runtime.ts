@@ -31,7 +31,11 @@ import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
-import { startSinchSimulator, type SimulatorOptions, type SinchSimulator } from './sinch-simulator/index';
+import {
+  startSinchSimulator,
+  type SimulatorOptionsInput,
+  type SinchSimulator,
+} from './sinch-simulator/index';
 
 export const LOCAL_TEAM = {
   id: 'local-dev',
@@ -55,7 +59,7 @@ export interface LocalGatewayOptions {
   /** The local team's API key (default `local-dev-key`, or MMS_LOCAL_API_KEY). */
   readonly apiKey?: string;
   /** Extra simulator options (faults, latency, postback behaviour). */
-  readonly simulator?: Partial<SimulatorOptions>;
+  readonly simulator?: SimulatorOptionsInput;
   /** Extra environment for the handlers (e.g. SEND_MAX_ATTEMPTS), applied after the defaults. */
   readonly env?: Record<string, string>;
   /** How often the sweep runs (default 1000 ms locally; every minute in AWS). 0 = only when `runSweep()` is called. */

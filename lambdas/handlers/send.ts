@@ -33,6 +33,8 @@ const config = loadConfig([
   'tpsSafetyFactor',
   'pacerMaxWaitMs',
   'maxAttempts',
+  'backoffBaseSeconds',
+  'backoffMaxSeconds',
   'ambiguousTimeoutPolicy',
 ]);
 
@@ -53,7 +55,7 @@ const send = sendQueuedMessage({
   random: Math.random,
   maxAttempts: config.maxAttempts,
   maxLatenessMs: emissionIntervalMs(pacerSettings) / 4,
-  backoff: { baseSeconds: 1, maxSeconds: 300 },
+  backoff: { baseSeconds: config.backoffBaseSeconds, maxSeconds: config.backoffMaxSeconds },
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   log: logger,
 });
