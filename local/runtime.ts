@@ -22,7 +22,7 @@ import type { EventEmitter } from 'node:events';
 import { physicalName, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody } from '../lambdas/domain/errors';
+import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
@@ -198,9 +198,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'POST', resource: '/v2/', handler: ingest },
       { method: 'GET', resource: '/v2/messages', handler: query },
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
+      { method: 'GET', resource: '/v2/templates', handler: query },
+      { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
     ];
-    const sinchShaped = (statusCode: number, code: 'E104' | 'GW-NOT-FOUND' | 'GW-METHOD-NOT-ALLOWED') => ({
+    const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify(errorBody(code)),
@@ -214,6 +216,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         accessDenied: () => sinchShaped(403, 'E104'),
         notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
         methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
+        requestTooLarge: () => sinchShaped(413, 'GW-BODY-TOO-LARGE'),
       },
     });
     stops.push(() => api.stop());

@@ -1,14 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../lib/data-model';
 import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/ports';
 import { isTerminal } from '../domain/status';
+import { appendHistoryEntry, transitionItem } from './dynamo-state';
 
 /** Messages keep their records this long after creation (TTL), then DynamoDB removes them. */
 const RETENTION_SECONDS = 90 * 24 * 3600;
@@ -83,42 +77,15 @@ export class DynamoMessageRepository implements MessageRepository {
     expected: { state: MessageRecord['state']; attempts: number },
     change: StateChange,
   ): Promise<boolean> {
-    const names: Record<string, string> = { '#state': 'state', '#history': 'history' };
-    const values: Record<string, unknown> = {
-      ':expectedState': expected.state,
-      ':expectedAttempts': expected.attempts,
-      ':state': change.state,
-      ':updatedAt': change.history.at,
-      ':entry': [change.history],
-    };
-    const sets = ['#state = :state', 'updatedAt = :updatedAt', '#history = list_append(#history, :entry)'];
-    const removes: string[] = [];
-    const optional = ['attempts', 'sinchTrackingId', 'lastErrorCode', 'lastErrorInfo'] as const;
-    for (const field of optional) {
-      const value = change[field];
-      if (value !== undefined) {
-        sets.push(`${field} = :${field}`);
-        values[`:${field}`] = value;
-      }
-    }
+    const { state, history, ...set } = change;
     // Final and swept messages leave the open index.
-    if (isTerminal(change.state) || change.state === 'unknown') removes.push('openShard', 'openSince');
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#state = :expectedState AND attempts = :expectedAttempts',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const closes = isTerminal(state) || state === 'unknown';
+    return transitionItem(this.db, this.tableName, id, expected, {
+      state,
+      history,
+      set,
+      ...(closes ? { remove: ['openShard', 'openSince'] } : {}),
+    });
   }
 
   async listOpen(beforeIso: string, limit: number): Promise<MessageRecord[]> {
@@ -135,15 +102,6 @@ export class DynamoMessageRepository implements MessageRepository {
   }
 
   async appendHistory(id: string, entry: HistoryEntry): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { id },
-        UpdateExpression: 'SET #history = list_append(#history, :entry), updatedAt = :at',
-        ConditionExpression: 'attribute_exists(id)',
-        ExpressionAttributeNames: { '#history': 'history' },
-        ExpressionAttributeValues: { ':entry': [entry], ':at': entry.at },
-      }),
-    );
+    await appendHistoryEntry(this.db, this.tableName, id, entry);
   }
 }

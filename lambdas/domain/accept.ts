@@ -17,9 +17,17 @@ import type {
   UsageLimiter,
 } from './ports';
 import { expandGroup, parseJsonBody, validateRequest } from './validation';
+import {
+  resolveSavedTemplate,
+  TEMPLATE_ID_PREFIX,
+  type TemplateRecord,
+  type TemplateRepository,
+} from './templates';
+import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from './mms';
 
 export interface AcceptDeps {
   readonly messages: MessageRepository;
+  readonly templates: TemplateRepository;
   readonly queue: SendQueue;
   readonly idempotency: IdempotencyStore;
   readonly usage: UsageLimiter;
@@ -73,9 +81,6 @@ export function acceptSubmission(deps: AcceptDeps) {
     });
     if (!validated.ok) throw invalid(validated.violations);
     const request = validated.request;
-    if (request.action === 'savemms') {
-      throw new GatewayError('E107', 'savemms is handled by the template use case');
-    }
 
     const key = input.idempotencyKey;
     if (key !== undefined) {
@@ -103,16 +108,10 @@ export function acceptSubmission(deps: AcceptDeps) {
     }
 
     try {
-      const recipients = expandGroup(request);
-      const usage = await deps.usage.consume(team, recipients.length, now);
-      if (!usage.ok)
-        throw new GatewayError(usage.code, undefined, { retryAfterSeconds: usage.retryAfterSeconds });
-
-      const groupId = recipients.length > 1 ? deps.ids.messageId() : undefined;
-      const records = recipients.map((r) => newMessage(deps, team, r, now, groupId));
-      for (const record of records) await enqueueRecorded(deps, record);
-
-      const response: StoredResponse = { statusCode: 202, body: acceptedBody(records, groupId) };
+      const response =
+        request.action === 'savemms'
+          ? await acceptTemplate(deps, team, request, now)
+          : await acceptSends(deps, team, request, now);
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -120,6 +119,81 @@ export function acceptSubmission(deps: AcceptDeps) {
       if (key !== undefined) await deps.idempotency.release(team.id, key);
       throw error;
     }
+  };
+}
+
+/** sendmms / sendsavedmms, single or group: one recorded, queued message per recipient. */
+async function acceptSends(
+  deps: AcceptDeps,
+  team: Team,
+  request: SendMmsRequest | SendSavedMmsRequest,
+  now: Date,
+): Promise<StoredResponse> {
+  const recipients = expandGroup(request);
+  const usage = await deps.usage.consume(team, recipients.length, now);
+  if (!usage.ok)
+    throw new GatewayError(usage.code, undefined, { retryAfterSeconds: usage.retryAfterSeconds });
+  // sendsavedmms: the template must be the team's and ready; Sinch gets its own mms-id.
+  const resolved = await Promise.all(
+    recipients.map((r) =>
+      r.action === 'sendsavedmms' ? resolveSavedTemplate(deps.templates, team.id, r) : Promise.resolve(r),
+    ),
+  );
+  const groupId = resolved.length > 1 ? deps.ids.messageId() : undefined;
+  const records = resolved.map((r) => newMessage(deps, team, r, now, groupId));
+  for (const record of records) await enqueueRecorded(deps, record);
+  return { statusCode: 202, body: acceptedBody(records, groupId) };
+}
+
+export const TEMPLATE_ACCEPTED_DETAILS = 'Save MMS request accepted and queued for processing.';
+
+/** savemms: records the template and queues its submission; Sinch's mms-id arrives later. */
+async function acceptTemplate(
+  deps: AcceptDeps,
+  team: Team,
+  request: SaveMmsRequest,
+  now: Date,
+): Promise<StoredResponse> {
+  const at = now.toISOString();
+  const template: TemplateRecord = {
+    id: `${TEMPLATE_ID_PREFIX}${deps.ids.messageId().replace(/^mms_/, '')}`,
+    teamId: team.id,
+    name: request.name,
+    request,
+    state: 'submitting',
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    history: [{ at, event: 'accepted', state: 'submitting' }],
+  };
+  await deps.templates.create(template);
+  try {
+    await deps.queue.enqueue(template.id);
+  } catch (error) {
+    await deps.templates.transition(
+      template.id,
+      { state: 'submitting', attempts: 0 },
+      {
+        state: 'failed',
+        failureCode: 'GW-QUEUE-UNAVAILABLE',
+        history: {
+          at: deps.clock.now().toISOString(),
+          event: 'enqueue-failed',
+          state: 'failed',
+          code: 'GW-QUEUE-UNAVAILABLE',
+        },
+      },
+    );
+    throw new GatewayError('GW-QUEUE-UNAVAILABLE', undefined, { retryAfterSeconds: 5, cause: error });
+  }
+  return {
+    statusCode: 202,
+    body: {
+      status: 'success',
+      'tracking-id': template.id,
+      'template-id': template.id,
+      'status-details': TEMPLATE_ACCEPTED_DETAILS,
+    },
   };
 }
 

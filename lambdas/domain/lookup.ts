@@ -1,6 +1,8 @@
 /** Message lookup for teams: a team sees only its own messages; another team's id is simply not found. */
 import { GatewayError } from './errors';
 import type { MessageRecord, MessageRepository } from './ports';
+import { historyView } from './history';
+import { templateView, type TemplateRepository, type TemplateView } from './templates';
 
 export interface MessageView {
   readonly 'tracking-id': string;
@@ -15,7 +17,7 @@ export interface MessageView {
   readonly 'last-error-info'?: string;
   readonly 'created-at': string;
   readonly 'updated-at': string;
-  readonly history: MessageRecord['history'];
+  readonly history: ReadonlyArray<Record<string, unknown>>;
 }
 
 export function messageView(m: MessageRecord): MessageView {
@@ -32,7 +34,7 @@ export function messageView(m: MessageRecord): MessageView {
     ...(m.lastErrorInfo ? { 'last-error-info': m.lastErrorInfo } : {}),
     'created-at': m.createdAt,
     'updated-at': m.updatedAt,
-    history: m.history,
+    history: m.history.map(historyView),
   };
 }
 
@@ -50,6 +52,22 @@ export function lookupMessages(messages: MessageRepository) {
       return {
         messages: found.map(messageView).sort((a, b) => a['created-at'].localeCompare(b['created-at'])),
       };
+    },
+  };
+}
+
+/** A team's templates: the list (newest first) and one by its gateway id. */
+export function lookupTemplates(templates: TemplateRepository) {
+  return {
+    async list(teamId: string): Promise<{ templates: TemplateView[] }> {
+      return { templates: (await templates.listByTeam(teamId)).map(templateView) };
+    },
+    async byId(teamId: string, id: string): Promise<TemplateView> {
+      const template = await templates.get(id);
+      if (!template || template.teamId !== teamId) {
+        throw new GatewayError('GW-NOT-FOUND', `No template with id ${id}`);
+      }
+      return templateView(template);
     },
   };
 }

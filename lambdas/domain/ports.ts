@@ -3,7 +3,7 @@
  * Secrets Manager, EventBridge and HTTP; tests and the local runtime use the same adapters against emulators.
  */
 import type { SendRequest } from './mms';
-import type { MessageState } from './status';
+import type { MessageState, TemplateState } from './status';
 import type { SinchOutcome } from './outcome';
 import type { TeamLimits } from './rate-limit';
 
@@ -19,7 +19,7 @@ export interface HistoryEntry {
   readonly at: string;
   /** What happened: accepted, queued, attempt, retry, submitted, postback, failed, dead-lettered, swept... */
   readonly event: string;
-  readonly state?: MessageState;
+  readonly state?: MessageState | TemplateState;
   readonly code?: string;
   readonly detail?: string;
   readonly sentAs?: string;

@@ -7,6 +7,7 @@
  * pending and retried by the sweep for `correlationWindowMs`, then parked as an orphan for operators.
  */
 import type { MessageRepository, Clock } from './ports';
+import { isTemplatePostbackCode } from './status';
 import {
   applyPostbackToMessage,
   readPostback,
@@ -61,7 +62,12 @@ export function processPostback(deps: ProcessPostbackDeps) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';
     }
-    if (deps.templates && (await deps.templates.handle(postback, stored.pk)) === 'applied') {
+    // N003 / E002–E004 are about templates (savemms); every other code is about a message.
+    if (
+      deps.templates &&
+      isTemplatePostbackCode(postback.code) &&
+      (await deps.templates.handle(postback, stored.pk)) === 'applied'
+    ) {
       await deps.store.mark(stored.pk, 'applied');
       return 'applied';
     }

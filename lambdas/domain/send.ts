@@ -1,16 +1,16 @@
 /**
- * The send use case: one queued message → at most one accepted Sinch submission.
+ * The send use case: one queued submission (a message, or a template to save) → at most one accepted Sinch call.
  *
- * Order of work for one queue item: load the message; skip it if it is already submitted or final (SQS may
- * deliver twice); reserve a slot of the shared account bucket and wait for it; claim the message with a
- * conditional write (`submitting`, attempts + 1) so two workers never send it concurrently; call Sinch; record
- * the classified outcome. Retryable outcomes go back to the queue with back-off until the attempts run out,
- * then the message is marked failed and moved to the dead-letter queue.
+ * Order of work for one queue item: load it; skip it if it is already submitted or final (SQS may deliver
+ * twice); reserve a slot of the shared account bucket; claim it with a conditional write (attempts + 1) so two
+ * workers never send it concurrently; read the key; sleep until the slot; call Sinch; record the classified
+ * outcome. Retryable outcomes go back to the queue with back-off until the attempts run out, then the item is
+ * marked failed and moved to the dead-letter queue.
  */
 import { backoffSeconds, type BackoffPolicy, type SinchOutcome } from './outcome';
 import type {
   Clock,
-  MessageRecord,
+  HistoryEntry,
   MessageRepository,
   SecretProvider,
   SendPacer,
@@ -18,11 +18,13 @@ import type {
   SinchApi,
 } from './ports';
 import { isSendable } from './status';
+import { isTemplateId, type TemplateRepository } from './templates';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 
 export interface SendDeps {
   readonly messages: MessageRepository;
+  readonly templates: TemplateRepository;
   readonly queue: SendQueue;
   readonly pacer: SendPacer;
   readonly sinch: SinchApi;
@@ -46,6 +48,7 @@ export interface SendLog {
 }
 
 export interface QueueItem {
+  /** A message id (`mms_…`) or a template id (`tpl_…`). */
   readonly messageId: string;
 }
 
@@ -57,42 +60,117 @@ export type SendResult =
   | { readonly kind: 'done'; readonly outcome: 'submitted' | 'failed' | 'skipped' | 'dead-lettered' }
   | { readonly kind: 'retry'; readonly afterSeconds: number; readonly reason: string };
 
-/** The Sinch body of a stored request: the request as the team sent it, minus gateway-only fields. */
-export function sinchBody(message: MessageRecord): Record<string, unknown> {
-  return { ...message.request };
+/** One thing to submit to Sinch, whatever it is: what the pipeline needs to claim it and record the outcome. */
+interface Submission {
+  readonly id: string;
+  readonly attempts: number;
+  readonly sendable: boolean;
+  /** The Sinch JSON body: the request as the team sent it (with Sinch's mms-id for sendsavedmms). */
+  readonly body: Record<string, unknown>;
+  claim(attempts: number, entry: HistoryEntry): Promise<boolean>;
+  accepted(
+    attempts: number,
+    trackingId: string,
+    mmsId: string | undefined,
+    entry: HistoryEntry,
+  ): Promise<void>;
+  failed(attempts: number, code: string, info: string, entry: HistoryEntry): Promise<void>;
+  note(entry: HistoryEntry): Promise<void>;
+}
+
+async function loadMessage(deps: SendDeps, id: string): Promise<Submission | undefined> {
+  const m = await deps.messages.get(id);
+  if (!m) return undefined;
+  return {
+    id,
+    attempts: m.attempts,
+    sendable: isSendable(m.state),
+    body: { ...m.request },
+    claim: (attempts, history) =>
+      deps.messages.transition(
+        id,
+        { state: m.state, attempts: m.attempts },
+        { state: 'submitting', attempts, history },
+      ),
+    accepted: async (attempts, sinchTrackingId, _mmsId, history) => {
+      await deps.messages.transition(
+        id,
+        { state: 'submitting', attempts },
+        { state: 'submitted', sinchTrackingId, history },
+      );
+    },
+    failed: async (attempts, lastErrorCode, lastErrorInfo, history) => {
+      await deps.messages.transition(
+        id,
+        { state: 'submitting', attempts },
+        { state: 'failed', lastErrorCode, lastErrorInfo, history },
+      );
+    },
+    note: (entry) => deps.messages.appendHistory(id, entry),
+  };
+}
+
+async function loadTemplate(deps: SendDeps, id: string): Promise<Submission | undefined> {
+  const t = await deps.templates.get(id);
+  if (!t) return undefined;
+  return {
+    id,
+    attempts: t.attempts,
+    sendable: t.state === 'submitting',
+    body: { ...t.request },
+    claim: (attempts, history) =>
+      deps.templates.transition(
+        id,
+        { state: 'submitting', attempts: t.attempts },
+        { state: 'submitting', attempts, history },
+      ),
+    accepted: async (attempts, sinchTrackingId, mmsId, history) => {
+      await deps.templates.transition(
+        id,
+        { state: 'submitting', attempts },
+        {
+          state: 'transcoding',
+          sinchTrackingId,
+          ...(mmsId ? { mmsId } : {}),
+          history: { ...history, state: 'transcoding' },
+        },
+      );
+    },
+    failed: async (attempts, failureCode, failureInfo, history) => {
+      await deps.templates.transition(
+        id,
+        { state: 'submitting', attempts },
+        { state: 'failed', failureCode, failureInfo, history },
+      );
+    },
+    note: (entry) => deps.templates.appendHistory(id, entry),
+  };
 }
 
 export function sendQueuedMessage(deps: SendDeps) {
   return async (item: QueueItem): Promise<SendResult> => {
-    const message = await deps.messages.get(item.messageId);
-    if (!message) {
-      deps.log.warn('queue item for an unknown message dropped', { messageId: item.messageId });
+    const id = item.messageId;
+    const submission = isTemplateId(id) ? await loadTemplate(deps, id) : await loadMessage(deps, id);
+    if (!submission) {
+      deps.log.warn('queue item for an unknown message dropped', { messageId: id });
       return { kind: 'done', outcome: 'skipped' };
     }
-    if (!isSendable(message.state)) return { kind: 'done', outcome: 'skipped' };
+    if (!submission.sendable) return { kind: 'done', outcome: 'skipped' };
 
     const slot = await deps.pacer.reserve(deps.clock.now().getTime());
     if (!slot.ok) {
       // The bucket is booked further ahead than this worker may wait: give the item back, no attempt used.
       const afterSeconds = Math.max(1, Math.ceil(slot.retryAfterMs / 1000));
-      await deps.queue.retryLater(item.messageId, afterSeconds);
+      await deps.queue.retryLater(id, afterSeconds);
       return { kind: 'retry', afterSeconds, reason: 'pacing' };
     }
-    const attempts = message.attempts + 1;
-    const claimed = await deps.messages.transition(
-      message.id,
-      { state: message.state, attempts: message.attempts },
-      {
-        state: 'submitting',
-        attempts,
-        history: {
-          at: deps.clock.now().toISOString(),
-          event: 'attempt',
-          state: 'submitting',
-          detail: `attempt ${attempts}`,
-        },
-      },
-    );
+    const attempts = submission.attempts + 1;
+    const claimed = await submission.claim(attempts, {
+      at: deps.clock.now().toISOString(),
+      event: 'attempt',
+      state: 'submitting',
+      detail: `attempt ${attempts}`,
+    });
     if (!claimed) return { kind: 'done', outcome: 'skipped' }; // another delivery of this item got it first
 
     // All I/O before the call happens before the slot starts, so the request leaves on time.
@@ -100,16 +178,16 @@ export function sendQueuedMessage(deps: SendDeps) {
     const onTime = await sleepUntilSlot(deps, slot.sendAtMs);
     if (!onTime.ok) {
       const afterSeconds = Math.max(1, Math.ceil(onTime.retryAfterMs / 1000));
-      await deps.messages.appendHistory(message.id, {
+      await submission.note({
         at: deps.clock.now().toISOString(),
         event: 'deferred',
         detail: `send slot missed and the bucket is booked ahead; retry in ${afterSeconds} s`,
       });
-      await deps.queue.retryLater(item.messageId, afterSeconds);
+      await deps.queue.retryLater(id, afterSeconds);
       return { kind: 'retry', afterSeconds, reason: 'pacing' };
     }
-    const outcome = await submitWithKey(deps, sinchBody(message), apiKey);
-    return record(deps, message, attempts, item, outcome);
+    const outcome = await submitWithKey(deps, submission.body, apiKey);
+    return record(deps, submission, attempts, outcome);
   };
 }
 
@@ -148,60 +226,50 @@ async function submitWithKey(
 
 async function record(
   deps: SendDeps,
-  message: MessageRecord,
+  submission: Submission,
   attempts: number,
-  item: QueueItem,
   outcome: SinchOutcome,
 ): Promise<SendResult> {
   const at = deps.clock.now().toISOString();
-  const expected = { state: 'submitting' as const, attempts };
   if (outcome.kind === 'accepted') {
-    await deps.messages.transition(message.id, expected, {
+    await submission.accepted(attempts, outcome.trackingId, outcome.mmsId, {
+      at,
+      event: 'submitted',
       state: 'submitted',
-      sinchTrackingId: outcome.trackingId,
-      history: {
-        at,
-        event: 'submitted',
-        state: 'submitted',
-        detail: outcome.statusDetails ?? 'accepted by Sinch',
-      },
+      detail: outcome.statusDetails ?? 'accepted by Sinch',
     });
     return { kind: 'done', outcome: 'submitted' };
   }
   const permanent =
     outcome.kind === 'permanent' || (outcome.ambiguous && deps.ambiguousTimeoutPolicy === 'fail');
   if (permanent) {
-    await deps.messages.transition(message.id, expected, {
+    await submission.failed(attempts, outcome.code, outcome.info, {
+      at,
+      event: 'failed',
       state: 'failed',
-      lastErrorCode: outcome.code,
-      lastErrorInfo: outcome.info,
-      history: { at, event: 'failed', state: 'failed', code: outcome.code, detail: outcome.info },
+      code: outcome.code,
+      detail: outcome.info,
     });
     return { kind: 'done', outcome: 'failed' };
   }
   if (attempts >= deps.maxAttempts) {
-    await deps.messages.transition(message.id, expected, {
+    await submission.failed(attempts, outcome.code, `gave up after ${attempts} attempts: ${outcome.info}`, {
+      at,
+      event: 'dead-lettered',
       state: 'failed',
-      lastErrorCode: outcome.code,
-      lastErrorInfo: `gave up after ${attempts} attempts: ${outcome.info}`,
-      history: {
-        at,
-        event: 'dead-lettered',
-        state: 'failed',
-        code: outcome.code,
-        detail: `attempts exhausted (${attempts})`,
-      },
+      code: outcome.code,
+      detail: `attempts exhausted (${attempts})`,
     });
-    await deps.queue.deadLetter(message.id, `attempts exhausted after ${outcome.code}`);
+    await deps.queue.deadLetter(submission.id, `attempts exhausted after ${outcome.code}`);
     return { kind: 'done', outcome: 'dead-lettered' };
   }
   const afterSeconds = backoffSeconds(attempts, deps.random(), deps.backoff, outcome.retryAfterSeconds ?? 0);
-  await deps.messages.appendHistory(message.id, {
+  await submission.note({
     at,
     event: outcome.ambiguous ? 'retry-after-ambiguous-timeout' : 'retry',
     code: outcome.code,
     detail: `${outcome.info}; retry in ${afterSeconds} s`,
   });
-  await deps.queue.retryLater(item.messageId, afterSeconds);
+  await deps.queue.retryLater(submission.id, afterSeconds);
   return { kind: 'retry', afterSeconds, reason: outcome.code };
 }

@@ -4,12 +4,14 @@ import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
 import { DynamoMessageRepository } from '../adapters/message-repository';
+import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
 import { callingTeam, header, httpRoute, json } from './http';
 
 const config = loadConfig([
   'messagesTable',
+  'templatesTable',
   'controlTable',
   'sendQueueUrl',
   'sendDlqUrl',
@@ -19,6 +21,7 @@ const config = loadConfig([
 
 const accept = acceptSubmission({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   idempotency: new DynamoIdempotencyStore(dynamo(), config.controlTable),
   usage: new DynamoUsageLimiter(dynamo(), config.controlTable),

@@ -15,6 +15,7 @@ import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
 import { DynamoMessageRepository } from '../adapters/message-repository';
+import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
@@ -23,6 +24,7 @@ import { logger, metrics } from './observability';
 
 const config = loadConfig([
   'messagesTable',
+  'templatesTable',
   'controlTable',
   'sendQueueUrl',
   'sendDlqUrl',
@@ -47,6 +49,7 @@ const pacerSettings = {
 
 const send = sendQueuedMessage({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   pacer: new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings),
   sinch: new SinchHttpClient({ baseUrl: config.sinchBaseUrl, timeoutMs: config.sinchTimeoutMs }),

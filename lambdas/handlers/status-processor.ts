@@ -18,9 +18,17 @@ import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
 import { processPostback } from '../domain/process-postback';
+import { templatePostbacks } from '../domain/templates';
+import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { logger, metrics } from './observability';
 
-const config = loadConfig(['messagesTable', 'postbacksTable', 'eventBusName', 'correlationWindowSeconds']);
+const config = loadConfig([
+  'messagesTable',
+  'templatesTable',
+  'postbacksTable',
+  'eventBusName',
+  'correlationWindowSeconds',
+]);
 
 export const applyStoredPostback = processPostback({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
@@ -28,6 +36,7 @@ export const applyStoredPostback = processPostback({
   events: new EventBridgePublisher(eventBridge(), config.eventBusName),
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
+  templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
 });
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);

@@ -1,0 +1,666 @@
+/**
+ * The OpenAPI 3.1 document of the public API (DESIGN.md §3), built from the code it describes: the request
+ * bodies come from the zod schemas of mms.ts (with the limits of mms.ts and phone.ts added as JSON Schema
+ * keywords), every error code and its HTTP status from ERRORS, the answers from accept.ts and lookup.ts.
+ *
+ * Pure: no I/O. `npm run openapi` writes it to docs/openapi.json; GET /v2/openapi.json serves it; the tests
+ * check the file is current and every documented route and status against the running local gateway.
+ */
+import { z } from 'zod';
+import { ACCEPTED_DETAILS, IDEMPOTENCY_KEY_MAX, TEMPLATE_ACCEPTED_DETAILS } from './accept';
+import { ERRORS, type ErrorCode } from './errors';
+import {
+  ACTIONS,
+  MAX_CLIENT_REFERENCE_LENGTH,
+  MAX_FROM_MASK_LENGTH,
+  MAX_GROUP_SIZE,
+  MAX_SLIDES,
+  MAX_SUBJECT_LENGTH,
+  MAX_TEXT_LENGTH,
+  MIN_GROUP_SIZE,
+  SCHEMAS,
+  contentSchema,
+  customSlideSchema,
+  slideSchema,
+  type Action,
+} from './mms';
+import { MESSAGE_STATES } from './status';
+
+type Json = Record<string, unknown>;
+
+export const OPENAPI_VERSION = '3.1.1';
+
+/** Mirrors of phone.ts's rules, as JSON Schema patterns (a unit test checks them against phone.ts). */
+export const INTERNATIONAL_NUMBER_PATTERN = '^[1-9][0-9]{7,14}$';
+export const SENDER_PATTERN = '^(?:[0-9]{5,6}|[1-9][0-9]{7,14})$';
+export const FROM_MASK_PATTERN = `^[A-Za-z0-9_-]{1,${MAX_FROM_MASK_LENGTH}}$`;
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const jsonContent = (schema: Json) => ({ 'application/json': { schema } });
+
+const REQUEST_SCHEMA_IDS: Record<Action, string> = {
+  sendmms: 'SendMmsRequest',
+  savemms: 'SaveMmsRequest',
+  sendsavedmms: 'SendSavedMmsRequest',
+};
+
+const FIELD_DESCRIPTIONS: Record<string, string> = {
+  action:
+    'The operation: `sendmms` sends an MMS, `savemms` saves a template, `sendsavedmms` sends a template.',
+  'service-id': 'Sinch service id. Optional when the gateway is deployed with a default service id.',
+  to:
+    'Recipient: an international number (country code first, digits only, no `+` or dialling prefix). ' +
+    `Gateway extension: an array of ${MIN_GROUP_SIZE} to ${MAX_GROUP_SIZE} distinct numbers is a group send, ` +
+    'fanned out as one message per recipient with the other members in `to-displayonly` (the provider’s group ' +
+    'pattern); the answer then lists one tracking-id per recipient under a `group-id`.',
+  'to-displayonly':
+    'Comma-separated international numbers shown to the recipient as the other participants of a group MMS. ' +
+    'Must not repeat `to`; an empty string means none.',
+  from:
+    'Sender: a short code (5 or 6 digits) or an international number; must be one of the sender numbers ' +
+    'allowed for your team (E111 otherwise).',
+  'from-mask': `Alphanumeric sender shown where carriers allow it: 1 to ${MAX_FROM_MASK_LENGTH} characters among A-Z a-z 0-9 _ - (E115).`,
+  'mms-expiry-timestamp':
+    'When delivery attempts stop: an ISO 8601 date-time with a time zone (Z or ±hh:mm), in the future, ' +
+    'at most 3 days ahead (GW-INVALID-MMS-EXPIRY).',
+  'message-subject': `Subject of the MMS, at most ${MAX_SUBJECT_LENGTH} characters (E314).`,
+  'fallback-sms-text':
+    'Text of the fallback SMS sent to handsets that cannot receive MMS. Required on sendmms and savemms ' +
+    'unless `disable-fallback-sms` is true (E622).',
+  'disable-fallback-sms': 'true: never send a fallback SMS.',
+  'disable-fallback-sms-link': 'true: the fallback SMS carries no link to the MMS content.',
+  'fallback-sms-link-expiration':
+    'When the fallback link expires: an ISO 8601 date-time with a time zone, in the future, at most 1 year ' +
+    'ahead (GW-INVALID-LINK-EXPIRATION).',
+  'client-reference':
+    `Your own reference, at most ${MAX_CLIENT_REFERENCE_LENGTH} characters; ` +
+    'find the messages again with GET /v2/messages?client-reference=.',
+  'cache-content': 'Let Sinch cache the media of the slides.',
+  slide: `1 to ${MAX_SLIDES} slides (E312, E225); each holds text and at most one media or object.`,
+  name: 'Name of the template (E311).',
+  'mms-id':
+    'The saved template to send: the gateway’s `template-id` (`tpl_…`) of the savemms answer, or Sinch’s ' +
+    'mms-id. E620 when missing; E241 when not a ready or transcoding template of your team; 409 E626 while ' +
+    'it is still being transcoded.',
+  'custom-slides': 'Replaces the text of slides of the template for this send.',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request bodies: generated from mms.ts
+
+/** The object at `path` inside `root`; throws when the generated schema no longer has that shape. */
+function at(root: Json, ...path: (string | number)[]): Json {
+  let current: unknown = root;
+  for (const key of path) {
+    current = typeof current === 'object' && current !== null ? (current as Json)[key] : undefined;
+  }
+  if (typeof current !== 'object' || current === null) {
+    throw new Error(`openapi: the generated schema has nothing at ${path.join('.')}`);
+  }
+  return current as Json;
+}
+
+function requestSchemas(): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(contentSchema, { id: 'Content' });
+  registry.add(slideSchema, { id: 'Slide' });
+  registry.add(customSlideSchema, { id: 'CustomSlide' });
+  for (const action of ACTIONS) registry.add(SCHEMAS[action], { id: REQUEST_SCHEMA_IDS[action] });
+  const generated = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas;
+
+  const out: Record<string, Json> = {};
+  for (const [id, schema] of Object.entries(generated)) {
+    // Components of an OpenAPI document take neither their own $schema nor a fragment-only $id.
+    const { $schema: _dialect, $id: _id, ...rest } = schema as Json;
+    out[id] = rest;
+  }
+
+  at(out, 'Content', 'properties', 'url').format = 'uri';
+  Object.assign(at(out, 'Content'), {
+    description: 'Media or object of a slide: an absolute http:// or https:// URL (GW-INVALID-MEDIA-URL).',
+  });
+  Object.assign(at(out, 'Slide', 'properties', 'message-text'), {
+    maxLength: MAX_TEXT_LENGTH,
+    description: `Text of the slide, at most ${MAX_TEXT_LENGTH} characters (E228/E334).`,
+  });
+  at(out, 'Slide').description =
+    'One slide: text and at most one of image, audio, video, contact, calendar, pdf, with Sinch’s mixing ' +
+    'rules (E223, E224, E226, E227); never empty (E313).';
+  Object.assign(at(out, 'CustomSlide', 'properties', 'custom-slide'), {
+    pattern: `^[1-${MAX_SLIDES}]$`,
+    description: `Slide number of the template, as a string: "1" to "${MAX_SLIDES}" (GW-INVALID-CUSTOM-SLIDE).`,
+  });
+
+  for (const action of ACTIONS) {
+    const id = REQUEST_SCHEMA_IDS[action];
+    const schema = at(out, id);
+    const properties = at(schema, 'properties');
+    for (const [field, description] of Object.entries(FIELD_DESCRIPTIONS)) {
+      if (Object.hasOwn(properties, field)) at(properties, field).description = description;
+    }
+    Object.assign(at(properties, 'message-subject'), { maxLength: MAX_SUBJECT_LENGTH });
+    Object.assign(at(properties, 'client-reference'), { maxLength: MAX_CLIENT_REFERENCE_LENGTH });
+    if (action !== 'sendsavedmms') {
+      Object.assign(at(properties, 'slide'), { minItems: 1, maxItems: MAX_SLIDES });
+    } else {
+      Object.assign(at(properties, 'custom-slides'), { maxItems: MAX_SLIDES, uniqueItems: true });
+    }
+    if (action !== 'savemms') {
+      const [single, group] = [at(properties, 'to', 'anyOf', 0), at(properties, 'to', 'anyOf', 1)];
+      Object.assign(single, { pattern: INTERNATIONAL_NUMBER_PATTERN });
+      Object.assign(group, { minItems: MIN_GROUP_SIZE, maxItems: MAX_GROUP_SIZE, uniqueItems: true });
+      Object.assign(at(group, 'items'), { pattern: INTERNATIONAL_NUMBER_PATTERN });
+      Object.assign(at(properties, 'from'), { pattern: SENDER_PATTERN });
+      Object.assign(at(properties, 'from-mask'), { pattern: FROM_MASK_PATTERN });
+    }
+  }
+  at(out, 'SendMmsRequest').description = 'Send an MMS (Sinch `sendmms`).';
+  at(out, 'SaveMmsRequest').description =
+    'Save an MMS template (Sinch `savemms`): answered 202 with a `template-id`; Sinch transcodes it, then ' +
+    'sendsavedmms sends it by that id.';
+  at(out, 'SendSavedMmsRequest').description = 'Send a saved template (Sinch `sendsavedmms`).';
+
+  out.MmsRequest = {
+    description:
+      'The Sinch MMS JSON API body, unchanged: code written for Sinch works by changing the URL and key. ' +
+      'Unknown fields are refused (GW-UNKNOWN-FIELD); `null` is not absent (GW-INVALID-TYPE).',
+    oneOf: ACTIONS.map((action) => schemaRef(REQUEST_SCHEMA_IDS[action])),
+    discriminator: {
+      propertyName: 'action',
+      mapping: Object.fromEntries(
+        ACTIONS.map((action) => [action, `#/components/schemas/${REQUEST_SCHEMA_IDS[action]}`]),
+      ),
+    },
+  };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Answers: hand-written from accept.ts, errors.ts and lookup.ts
+
+const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** Codes a response of `status` carries: those of that status in ERRORS, and E104 on 403 (a revoked team). */
+export function errorCodesFor(status: number): ErrorCode[] {
+  const codes = ERROR_CODES.filter((code) => ERRORS[code].httpStatus === status);
+  return status === 403 ? ['E104', ...codes] : codes;
+}
+
+function answerSchemas(): Record<string, Json> {
+  const trackingId = {
+    type: 'string',
+    minLength: 1,
+    description: 'The gateway’s message id (opaque); Sinch-style clients read it as `tracking-id`.',
+    examples: ['mms_3f1c2b7e9a0d4c6b8e5f1a2b3c4d5e6f'],
+  };
+  const codeList = ERROR_CODES.map(
+    (code) =>
+      `- \`${code}\` (HTTP ${ERRORS[code].httpStatus}, ${ERRORS[code].source}): ${ERRORS[code].message}`,
+  ).join('\n');
+  return {
+    TrackingId: trackingId,
+    ErrorCode: {
+      type: 'string',
+      enum: ERROR_CODES,
+      description:
+        'Sinch codes keep Sinch’s meaning; `GW-` codes are the gateway’s. Each code with the HTTP status the ' +
+        'gateway answers it with (E104 is also the code of 403 for a revoked team). Codes only Sinch can detect ' +
+        'are not returned by POST /v2/ but relayed as `last-error-code` of the message.\n' +
+        codeList,
+    },
+    AcceptedSingle: {
+      type: 'object',
+      description: 'One message accepted and queued.',
+      properties: {
+        status: { const: 'success' },
+        'tracking-id': schemaRef('TrackingId'),
+        to: { type: 'string', description: 'The recipient.' },
+        'status-details': { type: 'string', examples: [ACCEPTED_DETAILS] },
+      },
+      required: ['status', 'tracking-id', 'to', 'status-details'],
+      additionalProperties: false,
+    },
+    AcceptedGroup: {
+      type: 'object',
+      description: 'A group send accepted: one message per recipient, all queued (gateway extension).',
+      properties: {
+        status: { const: 'success' },
+        'group-id': { ...trackingId, description: 'Id shared by the messages of the group.' },
+        'status-details': { type: 'string', examples: [ACCEPTED_DETAILS] },
+        messages: {
+          type: 'array',
+          minItems: MIN_GROUP_SIZE,
+          maxItems: MAX_GROUP_SIZE,
+          items: {
+            type: 'object',
+            properties: { to: { type: 'string' }, 'tracking-id': schemaRef('TrackingId') },
+            required: ['to', 'tracking-id'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['status', 'group-id', 'status-details', 'messages'],
+      additionalProperties: false,
+    },
+    AcceptedTemplate: {
+      type: 'object',
+      description: 'A savemms accepted: the template is recorded and queued for Sinch.',
+      properties: {
+        status: { const: 'success' },
+        'tracking-id': {
+          type: 'string',
+          minLength: 1,
+          description: 'The template’s id, as Sinch-style clients read it (same as `template-id`).',
+        },
+        'template-id': {
+          type: 'string',
+          minLength: 1,
+          description: 'The gateway’s template id (`tpl_…`), usable as `mms-id` of sendsavedmms.',
+        },
+        'status-details': { type: 'string', examples: [TEMPLATE_ACCEPTED_DETAILS] },
+      },
+      required: ['status', 'tracking-id', 'template-id', 'status-details'],
+      additionalProperties: false,
+    },
+    Accepted: {
+      oneOf: [schemaRef('AcceptedSingle'), schemaRef('AcceptedGroup'), schemaRef('AcceptedTemplate')],
+    },
+    Failure: {
+      type: 'object',
+      description:
+        'Sinch’s failure shape. `error-code`/`error-info` give the first (most basic) problem; `errors` ' +
+        '(gateway addition, on validation failures) lists every violation.',
+      properties: {
+        status: { const: 'failure' },
+        'error-code': schemaRef('ErrorCode'),
+        'error-info': { type: 'string' },
+        errors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              code: schemaRef('ErrorCode'),
+              field: {
+                type: 'string',
+                description: 'Path into the request (`to`, `to[3]`, `slide[2].image.url`); "" is the body.',
+              },
+              message: { type: 'string' },
+            },
+            required: ['code', 'field', 'message'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['status', 'error-code', 'error-info'],
+      additionalProperties: false,
+    },
+    MessageState: {
+      type: 'string',
+      enum: [...MESSAGE_STATES],
+      description:
+        'accepted → (scheduled) → queued → submitting → submitted → sent → one terminal state (delivered, ' +
+        'delivered-as-sms, failed, rejected, expired, canceled); `unknown` when no final postback came in time.',
+    },
+    HistoryEntry: {
+      type: 'object',
+      properties: {
+        at: { type: 'string', format: 'date-time' },
+        event: { type: 'string', description: 'accepted, attempt, retry, submitted, postback, failed, …' },
+        state: { type: 'string', description: 'The state this event moved the message or template to.' },
+        code: { type: 'string', description: 'Sinch or gateway code of the event.' },
+        detail: { type: 'string' },
+        'sent-as': {
+          type: 'string',
+          description: 'How the message was delivered (MMS or SMS), from a postback.',
+        },
+        'event-time': {
+          type: 'string',
+          description: 'When the event happened upstream (postback timestamp).',
+        },
+        ref: { type: 'string', description: 'Reference of the raw record (postback) this entry came from.' },
+      },
+      required: ['at', 'event'],
+      additionalProperties: false,
+    },
+    MessageView: {
+      type: 'object',
+      description: 'A message of your team with its status history.',
+      properties: {
+        'tracking-id': schemaRef('TrackingId'),
+        state: schemaRef('MessageState'),
+        action: { type: 'string', enum: ['sendmms', 'sendsavedmms'] },
+        to: { type: 'string' },
+        'client-reference': { type: 'string' },
+        'group-id': { type: 'string' },
+        'sinch-tracking-id': { type: 'string', description: 'Sinch’s tracking-id, once submitted.' },
+        attempts: { type: 'integer', minimum: 0 },
+        'last-error-code': { type: 'string', description: 'Why the last attempt failed (Sinch or GW code).' },
+        'last-error-info': { type: 'string' },
+        'created-at': { type: 'string', format: 'date-time' },
+        'updated-at': { type: 'string', format: 'date-time' },
+        history: { type: 'array', items: schemaRef('HistoryEntry') },
+      },
+      required: ['tracking-id', 'state', 'action', 'to', 'attempts', 'created-at', 'updated-at', 'history'],
+      additionalProperties: false,
+    },
+    TemplateView: {
+      type: 'object',
+      description: 'A template of your team (savemms) with its transcoding state and history.',
+      properties: {
+        'template-id': { type: 'string', pattern: '^tpl_' },
+        name: { type: 'string' },
+        state: { type: 'string', enum: ['submitting', 'transcoding', 'ready', 'failed'] },
+        'mms-id': { type: 'string', description: 'Sinch’s mms-id, once known (answer or N003 postback).' },
+        'sinch-tracking-id': { type: 'string' },
+        'failure-code': {
+          type: 'string',
+          description: 'E002/E003/E004, or the Sinch code of a failed submission.',
+        },
+        'failure-info': { type: 'string' },
+        'created-at': { type: 'string', format: 'date-time' },
+        'updated-at': { type: 'string', format: 'date-time' },
+        history: { type: 'array', items: schemaRef('HistoryEntry') },
+      },
+      required: ['template-id', 'name', 'state', 'created-at', 'updated-at', 'history'],
+      additionalProperties: false,
+    },
+    TemplateList: {
+      type: 'object',
+      description: 'Your team’s templates, newest first.',
+      properties: { templates: { type: 'array', items: schemaRef('TemplateView') } },
+      required: ['templates'],
+      additionalProperties: false,
+    },
+    MessageList: {
+      type: 'object',
+      description: 'Your team’s messages with this client-reference, oldest first (empty when none).',
+      properties: { messages: { type: 'array', items: schemaRef('MessageView') } },
+      required: ['messages'],
+      additionalProperties: false,
+    },
+  };
+}
+
+const RETRY_AFTER = { $ref: '#/components/headers/RetryAfter' };
+
+interface FailureResponse {
+  readonly name: string;
+  readonly status: number;
+  readonly description: string;
+  readonly retryAfter?: boolean;
+}
+
+const FAILURE_RESPONSES: readonly FailureResponse[] = [
+  {
+    name: 'BadRequest',
+    status: 400,
+    description:
+      'Invalid request, never queued: every violation is listed in `errors`, the first gives `error-code`.',
+  },
+  { name: 'Unauthorized', status: 401, description: 'Missing or unknown `x-api-key` (E104).' },
+  {
+    name: 'Forbidden',
+    status: 403,
+    description: 'The key’s team is revoked (E104).',
+  },
+  { name: 'NotFound', status: 404, description: 'No message of your team with this tracking-id.' },
+  {
+    name: 'Conflict',
+    status: 409,
+    description:
+      'The Idempotency-Key was used with a different body (GW-IDEMPOTENCY-CONFLICT); a request with this key ' +
+      'is still being processed, or the template of a sendsavedmms is still being transcoded (E626): both ' +
+      'with Retry-After.',
+    retryAfter: true,
+  },
+  {
+    name: 'PayloadTooLarge',
+    status: 413,
+    description: 'The body is larger than the configured limit (at most 64 KiB).',
+  },
+  {
+    name: 'TooManyRequests',
+    status: 429,
+    description:
+      'Over your team’s per-second rate (GW-RATE-LIMITED) or daily quota (GW-QUOTA-EXCEEDED), with ' +
+      'Retry-After; or over the API’s own throttling (GW-RATE-LIMITED).',
+    retryAfter: true,
+  },
+  {
+    name: 'InternalError',
+    status: 500,
+    description: 'A fault of the gateway; the same request may be retried.',
+  },
+  {
+    name: 'ServiceUnavailable',
+    status: 503,
+    description: 'The send queue is unavailable; nothing was sent. Retry after the given delay.',
+    retryAfter: true,
+  },
+];
+
+function failureResponses(): Record<string, Json> {
+  return Object.fromEntries(
+    FAILURE_RESPONSES.map((r) => {
+      const codes = errorCodesFor(r.status);
+      return [
+        r.name,
+        {
+          description: `${r.description} Codes: ${codes.join(', ')}.`,
+          ...(r.retryAfter ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
+          content: jsonContent({
+            allOf: [schemaRef('Failure'), { properties: { 'error-code': { enum: codes } } }],
+          }),
+          'x-error-codes': codes,
+        },
+      ];
+    }),
+  );
+}
+
+const failures = (...statuses: number[]): Record<string, Json> =>
+  Object.fromEntries(
+    statuses.map((status) => {
+      const response = FAILURE_RESPONSES.find((r) => r.status === status);
+      if (response === undefined) throw new Error(`openapi: no failure response for ${status}`);
+      return [String(status), responseRef(response.name)];
+    }),
+  );
+
+// ---------------------------------------------------------------------------------------------------------------
+// The document
+
+function build(): Json {
+  return {
+    openapi: OPENAPI_VERSION,
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    info: {
+      title: 'MMS gateway',
+      version: '2.0.0',
+      summary: 'The Sinch MMS JSON API for internal teams, with queuing, pacing, idempotency and status.',
+      description:
+        'POST /v2/ takes the Sinch MMS JSON API body unchanged and answers in Sinch’s shape (`status`, ' +
+        '`status-details`, `tracking-id`, `error-code`, `error-info`) with honest HTTP statuses: 202 queued, ' +
+        '400 invalid, 401/403 auth, 409 idempotency conflict, 429 over rate or quota with Retry-After, 5xx ' +
+        'only for the gateway’s own faults. `tracking-id` is the gateway’s message id. Gateway extensions: ' +
+        'the Idempotency-Key header, group sends (`to` as an array), message lookup with status history. ' +
+        'Every error code is listed in `x-error-codes` with its HTTP status.',
+    },
+    servers: [
+      {
+        url: '{baseUrl}',
+        description: 'The API’s stage URL, or the local gateway of `npm start`.',
+        variables: { baseUrl: { default: 'http://127.0.0.1:8080' } },
+      },
+    ],
+    security: [{ apiKey: [] }],
+    tags: [
+      { name: 'messages', description: 'Send MMS and follow them.' },
+      { name: 'templates', description: 'Saved MMS templates (savemms, sendsavedmms).' },
+      { name: 'meta', description: 'This document.' },
+    ],
+    paths: {
+      '/v2/': {
+        post: {
+          operationId: 'submitMms',
+          tags: ['messages'],
+          summary: 'Send an MMS or a group MMS, save a template, send a saved template (Sinch MMS JSON API)',
+          description:
+            'Validates the body (Sinch codes where one exists), applies your team’s senders, rate and quota, ' +
+            'and queues one message per recipient (savemms: one template). The same resource answers at /v2. ' +
+            'Replaying a request ' +
+            'with the same Idempotency-Key and body returns the first answer without sending again.',
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          requestBody: { required: true, content: jsonContent(schemaRef('MmsRequest')) },
+          responses: {
+            '202': { description: 'Accepted and queued.', content: jsonContent(schemaRef('Accepted')) },
+            ...failures(400, 401, 403, 409, 413, 429, 500, 503),
+          },
+        },
+      },
+      '/v2/messages': {
+        get: {
+          operationId: 'findMessagesByClientReference',
+          tags: ['messages'],
+          summary: 'Your team’s messages with a client-reference',
+          parameters: [
+            {
+              name: 'client-reference',
+              in: 'query',
+              required: true,
+              description: 'The `client-reference` given when sending (E100 when missing).',
+              schema: { type: 'string', minLength: 1 },
+            },
+          ],
+          responses: {
+            '200': { description: 'The messages found.', content: jsonContent(schemaRef('MessageList')) },
+            ...failures(400, 401, 403, 429, 500),
+          },
+        },
+      },
+      '/v2/messages/{id}': {
+        get: {
+          operationId: 'getMessage',
+          tags: ['messages'],
+          summary: 'One message of your team, with its status history',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              description: 'The `tracking-id` of the 202 answer.',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': { description: 'The message.', content: jsonContent(schemaRef('MessageView')) },
+            ...failures(401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v2/templates': {
+        get: {
+          operationId: 'listTemplates',
+          tags: ['templates'],
+          summary: 'Your team’s templates (savemms), with state and mms-id',
+          responses: {
+            '200': { description: 'The templates.', content: jsonContent(schemaRef('TemplateList')) },
+            ...failures(401, 403, 429, 500),
+          },
+        },
+      },
+      '/v2/templates/{id}': {
+        get: {
+          operationId: 'getTemplate',
+          tags: ['templates'],
+          summary: 'One template of your team, with its history',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              description: 'The `template-id` of the savemms answer.',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': { description: 'The template.', content: jsonContent(schemaRef('TemplateView')) },
+            ...failures(401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v2/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['meta'],
+          summary: 'This OpenAPI document',
+          security: [],
+          responses: {
+            '200': {
+              description: 'The OpenAPI 3.1 document of this API.',
+              content: jsonContent({ type: 'object', required: ['openapi', 'info', 'paths'] }),
+            },
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description:
+            'Your team’s API key (the provider’s convention). A revoked key stops working within minutes.',
+        },
+      },
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes the request safe to retry: the same key with the same body returns the first answer; with ' +
+            `another body it is 409 GW-IDEMPOTENCY-CONFLICT. 1 to ${IDEMPOTENCY_KEY_MAX} characters ` +
+            '(GW-INVALID-IDEMPOTENCY-KEY). Keys are per team.',
+          schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
+        },
+      },
+      headers: {
+        RetryAfter: {
+          description: 'Seconds to wait before retrying.',
+          schema: { type: 'integer', minimum: 0 },
+        },
+      },
+      responses: failureResponses(),
+      schemas: { ...requestSchemas(), ...answerSchemas() },
+    },
+    'x-error-codes': Object.fromEntries(
+      ERROR_CODES.map((code) => [
+        code,
+        { httpStatus: ERRORS[code].httpStatus, source: ERRORS[code].source, message: ERRORS[code].message },
+      ]),
+    ),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+let memo: Json | undefined;
+
+/** The OpenAPI 3.1 document of the public API: built once, frozen, shared. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  memo ??= deepFreeze(build());
+  return memo;
+}

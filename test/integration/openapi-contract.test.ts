@@ -1,0 +1,480 @@
+/**
+ * The OpenAPI document against the running gateway: GET /v2/openapi.json serves the built document, and every
+ * documented route answers each status it can produce locally with a body (and headers) that validate against
+ * the document's schema for that route and status. A last test checks that every documented status was
+ * exercised, except the ones listed in NOT_PRODUCIBLE_LOCALLY with their reason.
+ *
+ * The JSON Schema check is a small validator for the keywords the document uses; an unknown keyword fails the
+ * test rather than being ignored.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../lambdas/domain/openapi';
+import { startLocalGateway, type LocalGateway } from '../../local/runtime';
+import { call, send, sendmms, SENDER, waitForState, type HttpAnswer } from './helpers';
+
+type Json = Record<string, unknown>;
+
+const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as Json;
+
+/**
+ * Documented answers that the local gateway cannot produce, with the reason. Everything else documented must be
+ * exercised by this file.
+ */
+const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
+  'post /v2/ 500':
+    'GW-INTERNAL: a gateway fault (an unexpected error, an authorizer failure); none can be provoked',
+  'get /v2/messages 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/messages/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'post /v2/ 503':
+    'GW-QUEUE-UNAVAILABLE needs the SQS queue to refuse messages; the emulator cannot be made to',
+  'get /v2/messages 429':
+    'API Gateway stage throttling (THROTTLED response); the local front end does not throttle',
+  'get /v2/messages/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
+  'get /v2/templates 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/templates/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/templates 429': 'API Gateway stage throttling; the local front end does not throttle',
+  'get /v2/templates/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// A JSON Schema (2020-12) validator for the subset the document uses
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function resolvePointer(ref: string): unknown {
+  if (!ref.startsWith('#/')) throw new Error(`non-local $ref ${ref}`);
+  let current: unknown = doc;
+  for (const raw of ref.slice(2).split('/')) {
+    const key = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    current = isObject(current) && Object.hasOwn(current, key) ? current[key] : undefined;
+  }
+  if (current === undefined) throw new Error(`unresolved $ref ${ref}`);
+  return current;
+}
+
+const deref = (value: unknown): Json => {
+  if (!isObject(value)) throw new Error('expected an object');
+  return typeof value.$ref === 'string' ? deref(resolvePointer(value.$ref)) : value;
+};
+
+const ANNOTATIONS = new Set(['description', 'examples', 'title', 'discriminator', 'default', 'deprecated']);
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Problems of `value` against `schema` (empty when valid). */
+function validate(schema: unknown, value: unknown, path = '$'): string[] {
+  if (schema === true) return [];
+  if (schema === false) return [`${path}: no value allowed`];
+  if (!isObject(schema)) throw new Error(`${path}: schema is not an object`);
+  const problems: string[] = [];
+  const fail = (message: string) => problems.push(`${path}: ${message}`);
+  for (const [keyword, arg] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(keyword)) continue;
+    switch (keyword) {
+      case '$ref':
+        problems.push(...validate(resolvePointer(String(arg)), value, path));
+        break;
+      case 'allOf':
+        for (const sub of arg as unknown[]) problems.push(...validate(sub, value, path));
+        break;
+      case 'anyOf':
+        if (!(arg as unknown[]).some((sub) => validate(sub, value, path).length === 0))
+          fail('matches no anyOf');
+        break;
+      case 'oneOf': {
+        const results = (arg as unknown[]).map((sub) => validate(sub, value, path));
+        const matching = results.filter((r) => r.length === 0).length;
+        if (matching !== 1) fail(`matches ${matching} oneOf branches: ${JSON.stringify(results)}`);
+        break;
+      }
+      case 'type': {
+        const types = Array.isArray(arg) ? (arg as string[]) : [String(arg)];
+        const actual = jsonType(value);
+        if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) {
+          fail(`is ${actual}, not ${types.join('|')}`);
+        }
+        break;
+      }
+      case 'const':
+        if (!isDeepStrictEqual(value, arg)) fail(`is not ${JSON.stringify(arg)}`);
+        break;
+      case 'enum':
+        if (!(arg as unknown[]).some((v) => isDeepStrictEqual(v, value)))
+          fail(`${JSON.stringify(value)} not in enum`);
+        break;
+      case 'properties':
+        if (isObject(value)) {
+          for (const [name, sub] of Object.entries(arg as Json)) {
+            if (Object.hasOwn(value, name)) problems.push(...validate(sub, value[name], `${path}.${name}`));
+          }
+        }
+        break;
+      case 'required':
+        if (isObject(value)) {
+          for (const name of arg as string[]) if (!Object.hasOwn(value, name)) fail(`missing ${name}`);
+        }
+        break;
+      case 'additionalProperties':
+        if (isObject(value)) {
+          const declared = isObject(schema.properties) ? schema.properties : {};
+          for (const name of Object.keys(value).filter((n) => !Object.hasOwn(declared, n))) {
+            if (arg === false) fail(`undocumented property ${name}`);
+            else problems.push(...validate(arg, value[name], `${path}.${name}`));
+          }
+        }
+        break;
+      case 'items':
+        if (Array.isArray(value))
+          value.forEach((item, i) => problems.push(...validate(arg, item, `${path}[${i}]`)));
+        break;
+      case 'minItems':
+        if (Array.isArray(value) && value.length < Number(arg)) fail(`fewer than ${String(arg)} items`);
+        break;
+      case 'maxItems':
+        if (Array.isArray(value) && value.length > Number(arg)) fail(`more than ${String(arg)} items`);
+        break;
+      case 'uniqueItems':
+        if (Array.isArray(value) && arg === true) {
+          if (value.some((v, i) => value.findIndex((w) => isDeepStrictEqual(v, w)) !== i))
+            fail('repeats an item');
+        }
+        break;
+      case 'minLength':
+        if (typeof value === 'string' && [...value].length < Number(arg)) fail(`shorter than ${String(arg)}`);
+        break;
+      case 'maxLength':
+        if (typeof value === 'string' && [...value].length > Number(arg)) fail(`longer than ${String(arg)}`);
+        break;
+      case 'pattern':
+        if (typeof value === 'string' && !new RegExp(String(arg), 'u').test(value))
+          fail(`does not match ${String(arg)}`);
+        break;
+      case 'minimum':
+        if (typeof value === 'number' && value < Number(arg)) fail(`below ${String(arg)}`);
+        break;
+      case 'format':
+        if (typeof value === 'string') {
+          if (arg === 'date-time' && !RFC3339.test(value)) fail('is not an RFC 3339 date-time');
+          if (arg === 'uri' && !URL.canParse(value)) fail('is not a URI');
+        }
+        break;
+      default:
+        throw new Error(`${path}: the test validator does not support the keyword '${keyword}'`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checking answers against the document
+
+const exercised = new Set<string>();
+
+function operation(method: string, path: string): Json {
+  const item = deref(deref(doc.paths)[path]);
+  return deref(item[method]);
+}
+
+/** Checks an answer against the document's response for `method path` and its status, and records it. */
+function conforms(method: 'get' | 'post', path: string, answer: HttpAnswer): void {
+  const where = `${method} ${path} ${answer.status}`;
+  const responses = deref(operation(method, path).responses);
+  expect(Object.keys(responses), `${where} is not documented`).toContain(String(answer.status));
+  const response = deref(responses[String(answer.status)]);
+  const content = deref(response.content);
+  expect(answer.headers.get('content-type') ?? '', where).toMatch(/^application\/json/);
+  const schema = deref(content['application/json']).schema;
+  expect(validate(schema, answer.body), where).toEqual([]);
+  for (const [name, header] of Object.entries(isObject(response.headers) ? response.headers : {})) {
+    const spec = deref(header);
+    const raw = answer.headers.get(name);
+    if (spec.required === true) expect(raw, `${where} header ${name}`).not.toBeNull();
+    if (raw === null) continue;
+    const headerSchema = deref(spec.schema);
+    const value = headerSchema.type === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    expect(validate(headerSchema, value, name), `${where} header ${name}`).toEqual([]);
+  }
+  exercised.add(where);
+}
+
+/** The request body schema of POST /v2/ accepts `body`: the document is never stricter than the gateway. */
+function requestConforms(body: unknown): void {
+  const requestBody = deref(operation('post', '/v2/').requestBody);
+  const schema = deref(deref(requestBody.content)['application/json']).schema;
+  expect(validate(schema, body, 'request')).toEqual([]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+let gw: LocalGateway;
+let revokedKey: string;
+
+const url = (path: string) => `${gw.apiUrl}${path}`;
+
+beforeAll(async () => {
+  gw = await startLocalGateway({ accountTps: 50, sweepIntervalMs: 0, env: { AUTH_CACHE_SECONDS: '0' } });
+  revokedKey = await gw.teams.addTeam({
+    id: 'contract-revoked',
+    allowedSenders: [SENDER],
+    perSecond: 10,
+    perDay: 100,
+  });
+  await gw.teams.setRevoked('contract-revoked', true);
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe('GET /v2/openapi.json', () => {
+  it('answers 200 without a key, with the document the code builds', async () => {
+    const answer = await call(url('/v2/openapi.json'));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(doc);
+    conforms('get', '/v2/openapi.json', answer);
+  });
+});
+
+describe('POST /v2/', () => {
+  it('202: a single send (at /v2/ and at /v2), valid as a request too', async () => {
+    const body = sendmms('15551240001', { 'client-reference': 'contract-single' });
+    requestConforms(body);
+    const answer = await send(gw, body);
+    expect(answer.status).toBe(202);
+    conforms('post', '/v2/', answer);
+    expect(answer.body).toHaveProperty('tracking-id');
+
+    const bare = await call(url('/v2'), { apiKey: gw.apiKey, body: sendmms('15551240002') });
+    expect(bare.status).toBe(202);
+    conforms('post', '/v2/', bare);
+  });
+
+  it('202: a group send lists one tracking-id per recipient under a group-id', async () => {
+    const body = sendmms(['15551240003', '15551240004', '15551240005'] as unknown as string, {
+      'client-reference': 'contract-group',
+    });
+    requestConforms(body);
+    const answer = await send(gw, body);
+    expect(answer.status).toBe(202);
+    conforms('post', '/v2/', answer);
+    expect(answer.body.messages).toHaveLength(3);
+  });
+
+  it('202: a savemms answers with a template-id; 409 E626 while that template is transcoding', async () => {
+    const body = {
+      action: 'savemms',
+      name: 'contract-template',
+      'fallback-sms-text': 'See it here:',
+      slide: [{ image: { url: 'https://example.com/a.jpg' }, 'message-text': 'Hello' }],
+    };
+    requestConforms(body);
+    const saved = await send(gw, body);
+    expect(saved.status).toBe(202);
+    conforms('post', '/v2/', saved);
+
+    const early = {
+      action: 'sendsavedmms',
+      'mms-id': String(saved.body['template-id']),
+      to: '15551240015',
+      from: SENDER,
+    };
+    requestConforms(early);
+    const answer = await send(gw, early);
+    expect(answer.status).toBe(409);
+    expect(answer.body['error-code']).toBe('E626');
+    expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+    conforms('post', '/v2/', answer);
+  });
+
+  it('400: invalid requests, with every violation listed', async () => {
+    const invalid = await send(gw, sendmms('+15551240006', { from: 'nope', slide: [] }));
+    expect(invalid.status).toBe(400);
+    conforms('post', '/v2/', invalid);
+    expect((invalid.body.errors as unknown[]).length).toBeGreaterThanOrEqual(3);
+
+    const notJson = await send(gw, '{"action":');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body['error-code']).toBe('E108');
+    conforms('post', '/v2/', notJson);
+
+    const badKey = await send(gw, sendmms('15551240007'), { 'Idempotency-Key': 'k'.repeat(256) });
+    expect(badKey.body['error-code']).toBe('GW-INVALID-IDEMPOTENCY-KEY');
+    conforms('post', '/v2/', badKey);
+  });
+
+  it('401: no key', async () => {
+    const answer = await call(url('/v2/'), { body: sendmms('15551240008') });
+    expect(answer.status).toBe(401);
+    conforms('post', '/v2/', answer);
+  });
+
+  it("403: a revoked team's key", async () => {
+    const answer = await send(gw, sendmms('15551240009'), {}, revokedKey);
+    expect(answer.status).toBe(403);
+    conforms('post', '/v2/', answer);
+  });
+
+  it('409: an Idempotency-Key reused with another body; the same body replays the first answer', async () => {
+    const headers = { 'Idempotency-Key': 'contract-key-1' };
+    const first = await send(gw, sendmms('15551240010'), headers);
+    expect(first.status).toBe(202);
+    const replay = await send(gw, sendmms('15551240010'), headers);
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual(first.body);
+    conforms('post', '/v2/', replay);
+
+    const conflict = await send(gw, sendmms('15551240011'), headers);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body['error-code']).toBe('GW-IDEMPOTENCY-CONFLICT');
+    conforms('post', '/v2/', conflict);
+  });
+
+  it('413: a body over the limit', async () => {
+    const answer = await send(gw, sendmms('15551240012', { 'fallback-sms-text': 'x'.repeat(1_100_000) }));
+    expect(answer.status).toBe(413);
+    expect(answer.body['error-code']).toBe('GW-BODY-TOO-LARGE');
+    conforms('post', '/v2/', answer);
+  });
+
+  it('429: over the daily quota, with Retry-After', async () => {
+    const key = await gw.teams.addTeam({
+      id: 'contract-quota',
+      allowedSenders: [SENDER],
+      perSecond: 100,
+      perDay: 1,
+    });
+    expect((await send(gw, sendmms('15551240013'), {}, key)).status).toBe(202);
+    const answer = await send(gw, sendmms('15551240013'), {}, key);
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+    conforms('post', '/v2/', answer);
+  });
+});
+
+describe('GET /v2/messages and /v2/messages/{id}', () => {
+  it('200: a message with its status history, and the client-reference list', async () => {
+    const accepted = await send(gw, sendmms('15551240014', { 'client-reference': 'contract-lookup' }));
+    const id = String(accepted.body['tracking-id']);
+    await waitForState(gw, id, ['delivered', 'delivered-as-sms', 'failed', 'rejected', 'expired']);
+
+    const one = await call(url(`/v2/messages/${id}`), { apiKey: gw.apiKey });
+    expect(one.status).toBe(200);
+    conforms('get', '/v2/messages/{id}', one);
+    expect((one.body.history as unknown[]).length).toBeGreaterThanOrEqual(3);
+
+    const list = await call(url('/v2/messages?client-reference=contract-lookup'), { apiKey: gw.apiKey });
+    expect(list.status).toBe(200);
+    conforms('get', '/v2/messages', list);
+    expect(list.body.messages).toHaveLength(1);
+
+    const group = await call(url('/v2/messages?client-reference=contract-group'), { apiKey: gw.apiKey });
+    expect(group.body.messages).toHaveLength(3);
+    conforms('get', '/v2/messages', group);
+
+    const none = await call(url('/v2/messages?client-reference=contract-nothing'), { apiKey: gw.apiKey });
+    expect(none.body).toEqual({ messages: [] });
+    conforms('get', '/v2/messages', none);
+  });
+
+  it('400: the list without a client-reference', async () => {
+    const answer = await call(url('/v2/messages'), { apiKey: gw.apiKey });
+    expect(answer.status).toBe(400);
+    conforms('get', '/v2/messages', answer);
+  });
+
+  it('401 and 403 on both', async () => {
+    for (const [path, concrete] of [
+      ['/v2/messages', '/v2/messages?client-reference=x'],
+      ['/v2/messages/{id}', '/v2/messages/mms_00000000000000000000000000000000'],
+    ] as const) {
+      const unauthorized = await call(url(concrete));
+      expect(unauthorized.status).toBe(401);
+      conforms('get', path, unauthorized);
+      const forbidden = await call(url(concrete), { apiKey: revokedKey });
+      expect(forbidden.status).toBe(403);
+      conforms('get', path, forbidden);
+    }
+  });
+
+  it('404: an unknown message', async () => {
+    const answer = await call(url('/v2/messages/mms_00000000000000000000000000000000'), {
+      apiKey: gw.apiKey,
+    });
+    expect(answer.status).toBe(404);
+    conforms('get', '/v2/messages/{id}', answer);
+  });
+});
+
+describe('GET /v2/templates and /v2/templates/{id}', () => {
+  it('200: the list and one template; 404 for an unknown one; 401 and 403', async () => {
+    const saved = await send(gw, {
+      action: 'savemms',
+      name: 'contract-template',
+      'fallback-sms-text': 'See it here:',
+      slide: [{ 'message-text': 'Hello' }],
+    });
+    expect(saved.status).toBe(202);
+    const id = String(saved.body['template-id']);
+    const list = await call(url('/v2/templates'), { apiKey: gw.apiKey });
+    expect(list.status).toBe(200);
+    conforms('get', '/v2/templates', list);
+    const one = await call(url(`/v2/templates/${id}`), { apiKey: gw.apiKey });
+    expect(one.status).toBe(200);
+    conforms('get', '/v2/templates/{id}', one);
+    const missing = await call(url('/v2/templates/tpl_none'), { apiKey: gw.apiKey });
+    expect(missing.status).toBe(404);
+    conforms('get', '/v2/templates/{id}', missing);
+    for (const [path, concrete] of [
+      ['/v2/templates', '/v2/templates'],
+      ['/v2/templates/{id}', `/v2/templates/${id}`],
+    ] as const) {
+      const unauthorized = await call(url(concrete));
+      expect(unauthorized.status).toBe(401);
+      conforms('get', path, unauthorized);
+      const forbidden = await call(url(concrete), { apiKey: revokedKey });
+      expect(forbidden.status).toBe(403);
+      conforms('get', path, forbidden);
+    }
+  });
+});
+
+describe('the test validator', () => {
+  const schemas = deref(deref(doc.components).schemas);
+  const forbidden = deref(deref(deref(deref(doc.components).responses).Forbidden).content);
+  const single = { status: 'success', 'tracking-id': 'mms_1', to: '15551240001', 'status-details': 'queued' };
+
+  it('rejects what the document forbids', () => {
+    expect(validate(schemas.Accepted, single)).toEqual([]);
+    expect(validate(schemas.Accepted, { ...single, extra: 1 })).not.toEqual([]);
+    expect(validate(schemas.Accepted, { ...single, status: 'failure' })).not.toEqual([]);
+    const failure = { status: 'failure', 'error-code': 'E110', 'error-info': 'Invalid to' };
+    expect(validate(schemas.Failure, failure)).toEqual([]);
+    expect(validate(deref(forbidden['application/json']).schema, failure)).not.toEqual([]);
+    expect(validate(schemas.Failure, { ...failure, 'error-code': 'E999' })).not.toEqual([]);
+    const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(15551250000 + i));
+    expect(validate(schemas.MmsRequest, sendmms(numbers(20) as unknown as string))).toEqual([]);
+    expect(validate(schemas.MmsRequest, sendmms(numbers(21) as unknown as string))).not.toEqual([]);
+    expect(validate(schemas.MmsRequest, sendmms(numbers(1) as unknown as string))).not.toEqual([]);
+    expect(validate(schemas.MmsRequest, { ...sendmms('15551250000'), action: 'savemms' })).not.toEqual([]);
+  });
+});
+
+describe('coverage of the document', () => {
+  it('exercised every documented route and status, except those not producible locally', () => {
+    const documented = Object.entries(deref(doc.paths)).flatMap(([path, item]) =>
+      Object.entries(deref(item)).flatMap(([method, op]) =>
+        Object.keys(deref(deref(op).responses)).map((status) => `${method} ${path} ${status}`),
+      ),
+    );
+    for (const skipped of Object.keys(NOT_PRODUCIBLE_LOCALLY)) expect(documented).toContain(skipped);
+    const expected = documented.filter((k) => !Object.hasOwn(NOT_PRODUCIBLE_LOCALLY, k)).sort();
+    expect([...exercised].sort()).toEqual(expected);
+  });
+});
