@@ -108,6 +108,7 @@ export interface QueueDefinition {
 
 /** The send Lambda's timeout; the queue's visibility timeout is six times it, as AWS recommends. */
 export const SEND_FUNCTION_TIMEOUT_SECONDS = 30;
+export const WEBHOOK_FUNCTION_TIMEOUT_SECONDS = 30;
 
 export const QUEUES = {
   send: {
@@ -119,6 +120,19 @@ export const QUEUES = {
   },
   sendDlq: {
     id: 'send-dlq',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: 14 * 24 * 3600,
+  },
+  /** Status events for teams' webhooks (the EventBridge rule's target); retries are delayed copies. */
+  webhook: {
+    id: 'webhook',
+    visibilityTimeoutSeconds: 6 * WEBHOOK_FUNCTION_TIMEOUT_SECONDS,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    deadLetterQueueId: 'webhook-dlq',
+  },
+  webhookDlq: {
+    id: 'webhook-dlq',
     visibilityTimeoutSeconds: 30,
     retentionSeconds: 14 * 24 * 3600,
   },

@@ -8,7 +8,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
+import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
+import { webhookQueueBody } from '../lambdas/domain/webhooks';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -74,7 +77,7 @@ export interface LocalGateway {
   readonly simulator: SinchSimulator;
   readonly apiKey: string;
   readonly tables: Record<keyof typeof TABLES, string>;
-  readonly queues: { send: string; sendDlq: string };
+  readonly queues: { send: string; sendDlq: string; webhook: string };
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
   readonly db: DynamoDBDocumentClient;
@@ -169,6 +172,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.accountTps]: String(accountTps),
       [ENV.eventBusName]: 'mms-gateway-local',
       [ENV.authCacheSeconds]: '60',
+      [ENV.webhookQueueUrl]: queues.webhook.url,
+      [ENV.webhookAllowInsecureLocal]: 'true',
       ...options.env,
     });
 
@@ -188,6 +193,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const webhook = (await import('../lambdas/handlers/webhook')).handler as unknown as (
+      event: SQSEvent,
+      context: Context,
+    ) => Promise<SQSBatchResponse>;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
@@ -263,6 +272,28 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       await processor?.stop();
     });
 
+    // Stand-in for the EventBridge rule of the deployment: mms.status-changed → the webhook queue → worker.
+    const toWebhookQueue = (event: LocalEvent) => {
+      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      sqs
+        .send(new SendMessageCommand({ QueueUrl: queues.webhook.url, MessageBody: webhookQueueBody(event) }))
+        .catch((error: unknown) => console.error('webhook queue: event not enqueued', error));
+    };
+    aws.events.on('event', toWebhookQueue);
+    const webhookWorkers = startSqsPoller({
+      client: sqs,
+      queueUrl: queues.webhook.url,
+      queueArn: queues.webhook.arn,
+      handler: webhook,
+      batchSize: 10,
+      concurrency: 1,
+      waitTimeSeconds: 1,
+    });
+    stops.push(async () => {
+      aws.events.off('event', toWebhookQueue);
+      await webhookWorkers.stop();
+    });
+
     const sweepContext = createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 });
     const runSweep = () => sweepHandler({}, sweepContext);
     const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
@@ -290,7 +321,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       simulator,
       apiKey,
       tables,
-      queues: { send: queues.send.url, sendDlq: queues.sendDlq.url },
+      queues: { send: queues.send.url, sendDlq: queues.sendDlq.url, webhook: queues.webhook.url },
       dynamoEndpoint: dynamoLocal.endpoint,
       sqsEndpoint: sqsLocal.endpoint,
       db,

@@ -6,6 +6,7 @@
  *   list                                                                     teams, senders, limits, key count
  *   rotate <team>                                                            replaces the team's keys by one new key
  *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
+ *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
@@ -14,6 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
+import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
        npm run teams -- list | rotate <team> | revoke <team> | restore <team>
@@ -23,6 +25,8 @@ export async function runTeamsCli(
   argv: string[],
   out: (line: string) => void = console.log,
 ): Promise<number> {
+  // Webhook commands have options of their own (set-webhook, rotate-webhook-secret, …).
+  if (argv.some((a) => (WEBHOOK_COMMANDS as readonly string[]).includes(a))) return runWebhookCli(argv, out);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

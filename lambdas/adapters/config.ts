@@ -4,6 +4,7 @@
  * The CDK stacks set these variables from the same names (ENV), so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
 
 export const ENV = {
   messagesTable: 'MESSAGES_TABLE',
@@ -29,6 +30,11 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
   unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
+  webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
+  webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
 } as const;
 
 const name = z.string().min(1);
@@ -62,6 +68,18 @@ const schemas = {
   eventBusName: name,
   correlationWindowSeconds: positiveInt.default(3600),
   unknownAfterSeconds: positiveInt.default(72 * 3600),
+  webhookQueueUrl: z.string().url(),
+  webhookTimeoutMs: positiveInt.max(60_000).default(5_000),
+  /** Comma-separated seconds, e.g. `10,30,60,300,900`; the last one repeats. */
+  webhookRetryDelaysSeconds: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. 10,30,60,300,900')
+    .transform((s) => s.split(',').map((d) => Number(d.trim())))
+    .refine((ds) => ds.every((d) => d <= 900), 'each delay must be at most 900 s (SQS)')
+    .default(() => [...DEFAULT_RETRY_POLICY.delaysSeconds]),
+  webhookRetryMaxAgeSeconds: positiveInt.default(DEFAULT_RETRY_POLICY.maxAgeSeconds),
+  /** Local runs and tests only: http:// and loopback webhook targets. */
+  webhookAllowInsecureLocal: bool.default(false),
 } as const;
 
 type Schemas = typeof schemas;

@@ -4,7 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoPostbacks } from '../../lambdas/adapters/dynamo-postbacks';
+import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
+import { verifyWebhookSignature } from '../../lambdas/domain/webhooks';
 import { call, lookup, send, sendmms, waitFor, waitForState, waitUntil } from './helpers';
 
 let gw: LocalGateway;
@@ -20,7 +24,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-type History = Array<{ event: string; code?: string; state?: string; ref?: string; sentAs?: string }>;
+type History = Array<{ event: string; code?: string; state?: string; ref?: string; 'sent-as'?: string }>;
 const statusEvents = (trackingId: string) =>
   gw.putEvents.filter(
     (e) =>
@@ -43,7 +47,7 @@ describe('each simulator outcome ends in its state through real postbacks', () =
     const message = await waitForState(gw, id, [state]);
     const postbacks = (message.history as History).filter((h) => h.event === 'postback');
     expect(postbacks.map((h) => h.code)).toEqual(codes);
-    if (state === 'delivered-as-sms') expect(postbacks.at(-1)?.sentAs).toBe('SMS');
+    if (state === 'delivered-as-sms') expect(postbacks.at(-1)?.['sent-as']).toBe('SMS');
     // One status event per real transition: submitted → (sent →) final.
     await waitUntil('status events', () => statusEvents(id).length === codes.length);
     const events = statusEvents(id).map((e) => e.detail as Record<string, unknown>);
@@ -171,5 +175,58 @@ describe('orphan postbacks', () => {
           : undefined,
       10_000,
     );
+  });
+});
+
+describe('status webhooks through the whole gateway', () => {
+  it("pushes each of the team's status events to its webhook, signed", async () => {
+    const received: Array<{ body: string; valid: boolean; eventId: string | undefined }> = [];
+    let secret = '';
+    const server: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const header = req.headers['x-mms-gateway-signature'];
+        const valid = verifyWebhookSignature(
+          secret,
+          Array.isArray(header) ? header[0] : header,
+          body,
+          Math.floor(Date.now() / 1000),
+        );
+        const eventId = req.headers['x-mms-gateway-event-id'];
+        received.push({ body, valid, eventId: Array.isArray(eventId) ? eventId[0] : eventId });
+        res.writeHead(valid ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const webhooks = new DynamoWebhooks(gw.db, gw.tables.teams);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const set = await webhooks.setUrl('local-dev', `http://127.0.0.1:${port}/hooks/mms`);
+      secret = set.created ? set.secret : '';
+      expect(secret).not.toBe('');
+      const accepted = await send(gw, sendmms('15550000001'));
+      const id = String(accepted.body['tracking-id']);
+      await waitForState(gw, id, ['delivered']);
+      await waitUntil(
+        'two webhook deliveries (sent, delivered)',
+        () => received.filter((r) => r.body.includes(id)).length >= 2,
+      );
+      const mine = received.filter((r) => r.body.includes(id));
+      expect(mine.every((r) => r.valid)).toBe(true);
+      const states = mine.map(
+        (r) => (JSON.parse(r.body) as { detail: Record<string, unknown> }).detail['new-state'],
+      );
+      expect(states.sort()).toEqual(['delivered', 'sent']);
+      await waitFor('webhook-delivered in the history', async () => {
+        const history = (await lookup(gw, id)).body.history as History;
+        return history.filter((h) => h.event === 'webhook-delivered').length === 2 ? true : undefined;
+      });
+    } finally {
+      await webhooks.remove('local-dev');
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * The webhook worker: SQS batches of status events (from the EventBridge rule on `mms.status-changed`, or
+ * retries this worker queued itself with a delay) → the team's webhook URL, signed. Records run concurrently;
+ * one that throws (storage or queue failure) is reported as a batch item failure and comes back.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  deliverWebhook,
+  MAX_RETRY_DELAY_SECONDS,
+  parseWebhookQueueBody,
+  webhookRetryBody,
+  type WebhookJob,
+  type WebhookRetryQueue,
+} from '../domain/webhooks';
+import { dynamo, sqs } from '../adapters/aws-clients';
+import { loadConfig } from '../adapters/config';
+import { DynamoMessageRepository } from '../adapters/message-repository';
+import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
+import { loadWebhookSettings, WebhookHttpClient } from '../adapters/webhook-client';
+import { systemClock } from '../adapters/system';
+import { logger, metrics } from './observability';
+
+export { webhookQueueBody } from '../domain/webhooks';
+
+const config = loadConfig(['messagesTable', 'teamsTable']);
+const settings = loadWebhookSettings();
+
+const retryQueue: WebhookRetryQueue = {
+  async retryLater(job: WebhookJob, delaySeconds: number) {
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: settings.queueUrl,
+        MessageBody: webhookRetryBody(job),
+        DelaySeconds: Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds))),
+      }),
+    );
+  },
+};
+
+const deliver = deliverWebhook({
+  webhooks: new DynamoWebhooks(dynamo(), config.teamsTable),
+  sender: new WebhookHttpClient({
+    timeoutMs: settings.timeoutMs,
+    blockPrivateAddresses: !settings.allowInsecureLocal,
+  }),
+  queue: retryQueue,
+  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  clock: systemClock,
+  retry: settings.retry,
+  urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
+});
+
+const processor = new BatchProcessor(EventType.SQS);
+
+async function processRecord(record: SQSRecord): Promise<void> {
+  let job: WebhookJob;
+  try {
+    job = parseWebhookQueueBody(record.body);
+  } catch (error) {
+    // It will never parse: drop it (deleted with the batch) instead of cycling it to the DLQ.
+    logger.error('unreadable webhook queue item dropped', { error, sqsMessageId: record.messageId });
+    metrics.addMetric('WebhookUnreadable', MetricUnit.Count, 1);
+    return;
+  }
+  const result = await deliver(job);
+  const eventId = job.event.detail['event-id'];
+  switch (result.kind) {
+    case 'delivered':
+      metrics.addMetric('WebhookDelivered', MetricUnit.Count, 1);
+      break;
+    case 'retry':
+      metrics.addMetric('WebhookFailed', MetricUnit.Count, 1);
+      logger.info('webhook delivery failed, retry scheduled', { eventId, ...result });
+      break;
+    case 'abandoned':
+      metrics.addMetric('WebhookAbandoned', MetricUnit.Count, 1);
+      logger.warn('webhook delivery abandoned', { eventId, ...result });
+      break;
+    case 'ignored':
+      metrics.addMetric('WebhookSkipped', MetricUnit.Count, 1);
+      logger.warn('webhook event ignored', { eventId, reason: result.reason });
+      break;
+    default:
+      // No webhook, or already delivered (a redelivered event).
+      metrics.addMetric('WebhookSkipped', MetricUnit.Count, 1);
+      break;
+  }
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) => processPartialResponse(event, processRecord, processor, { context }));
