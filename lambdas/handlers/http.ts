@@ -5,6 +5,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { errorBody, GatewayError } from '../domain/errors';
@@ -61,10 +62,14 @@ export function httpRoute(route: Route) {
     .use(logMetrics(metrics))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event, context) => {
+      let response: APIGatewayProxyResult;
       try {
-        return await route(event, context);
+        response = await route(event, context);
       } catch (error) {
-        return errorResponse(error);
+        response = errorResponse(error);
       }
+      // Answers by class (Http2xx, Http4xx, Http5xx): the 5xx alarms and the dashboard read them.
+      metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
+      return response;
     });
 }

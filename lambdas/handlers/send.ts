@@ -83,4 +83,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event, context) => processPartialResponse(event, processRecord, processor, { context }));
+  .handler(async (event, context) => {
+    metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
+    return processPartialResponse(event, processRecord, processor, { context });
+  });

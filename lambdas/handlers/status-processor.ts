@@ -56,4 +56,7 @@ async function processRecord(record: DynamoDBRecord): Promise<void> {
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event, context) => processPartialResponse(event, processRecord, processor, { context }));
+  .handler(async (event, context) => {
+    metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
+    return processPartialResponse(event, processRecord, processor, { context });
+  });
