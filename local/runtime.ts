@@ -91,6 +91,8 @@ export interface LocalGateway {
   /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
   stopStatusProcessor(): Promise<void>;
   startStatusProcessor(): Promise<void>;
+  /** Stops DynamoDB Local and starts it again on the same port with the same data (needs `persistDir`). */
+  restartDynamoDb(): Promise<void>;
   /** Runs the sweep once, now. */
   runSweep(): Promise<unknown>;
   stop(): Promise<void>;
@@ -110,10 +112,15 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
   };
   try {
     const accountTps = options.accountTps ?? 10;
-    const dynamoLocal = await startDynamoDbLocal({
+    let dynamoLocal = await startDynamoDbLocal({
       ...(options.persistDir ? { persistDir: options.persistDir } : {}),
     });
     stops.push(() => dynamoLocal.stop());
+    const restartDynamoDb = async () => {
+      if (!options.persistDir) throw new Error('restartDynamoDb needs persistDir: in memory, a restart loses the data');
+      await dynamoLocal.stop();
+      dynamoLocal = await startDynamoDbLocal({ port: dynamoLocal.port, persistDir: options.persistDir });
+    };
     const sqsLocal = await startSqsLocal({});
     stops.push(() => sqsLocal.stop());
     const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
@@ -337,6 +344,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         processor ??= await startProcessor();
       },
       runSweep,
+      restartDynamoDb,
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();
