@@ -1,0 +1,186 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  RequestAuthorizer,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { errorBody, type ErrorCode } from '../../lambdas/domain/errors';
+import {
+  associateWebAcl,
+  requireModernTls,
+  stageOptions,
+  wafVisibility,
+  type StageSettings,
+} from './rest-api-support';
+
+export interface IngestApiProps {
+  /** Name of the REST API (and prefix of its WAF names). */
+  readonly apiName: string;
+  readonly stage: StageSettings;
+  /** REQUEST authorizer resolving x-api-key to a team. */
+  readonly authorizer: IFunction;
+  /** POST /v2/ */
+  readonly ingest: IFunction;
+  /** GET /v2/messages[/{id}], GET /v2/templates[/{id}] and GET /v2/openapi.json */
+  readonly query: IFunction;
+  /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
+  readonly authCacheSeconds: number;
+  /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
+  readonly maxBodyBytes: number;
+}
+
+/** Sinch-shaped JSON body for a gateway response mapping template (static text: no VTL `$` or `#`). */
+const sinchBody = (code: ErrorCode, info?: string): Record<string, string> => {
+  const body = JSON.stringify(errorBody(code, info));
+  if (/[$#]/.test(body)) throw new Error(`gateway response body for ${code} must not contain $ or #`);
+  return { 'application/json': body };
+};
+
+/** WAF's request body inspection size for API Gateway: the smallest that covers the body limit. */
+const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(bytes / 16_384) * 16)}`;
+
+/**
+ * The API internal teams call, shaped like Sinch's: a regional REST API with POST /v2/ (the Sinch JSON body),
+ * GET /v2/messages?client-reference=…, GET /v2/messages/{id}, GET /v2/templates[/{id}] and GET
+ * /v2/openapi.json. Every method is behind the Lambda REQUEST
+ * authorizer on `x-api-key`; authorizer refusals and API Gateway's own errors answer with Sinch-shaped bodies
+ * (401/403 E104, 404, 413, 429, 5xx). A WAF web ACL refuses bodies above the configured size, since API Gateway
+ * has no body-size validator. JSON access logs, ERROR execution logs, X-Ray and stage throttling are on.
+ */
+export class IngestApi extends Construct {
+  readonly api: RestApi;
+  readonly webAcl: CfnWebACL;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+
+    const authorizer = new RequestAuthorizer(this, 'ApiKeyAuthorizer', {
+      handler: props.authorizer,
+      identitySources: [IdentitySource.header('x-api-key')],
+      resultsCacheTtl: Duration.seconds(props.authCacheSeconds),
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: props.apiName,
+      description: 'MMS gateway: Sinch-compatible API for internal teams (x-api-key per team)',
+      endpointTypes: [EndpointType.REGIONAL],
+      deployOptions: stageOptions(this, props.stage),
+      // The account-wide role API Gateway needs to write execution logs (one per account and region).
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      defaultMethodOptions: { authorizer, authorizationType: AuthorizationType.CUSTOM },
+    });
+    requireModernTls(this.api);
+
+    const ingest = new LambdaIntegration(props.ingest, { allowTestInvoke: false });
+    const query = new LambdaIntegration(props.query, { allowTestInvoke: false });
+    // API Gateway matches /v2 and /v2/ to the same resource: POST /v2/ is Sinch's URL.
+    const v2 = this.api.root.addResource('v2');
+    v2.addMethod('POST', ingest);
+    const messages = v2.addResource('messages');
+    messages.addMethod('GET', query);
+    messages.addResource('{id}').addMethod('GET', query);
+    const templates = v2.addResource('templates');
+    templates.addMethod('GET', query);
+    templates.addResource('{id}').addMethod('GET', query);
+    // The OpenAPI document needs no team, but stays behind the authorizer like every method: teams have keys.
+    v2.addResource('openapi.json').addMethod('GET', query);
+
+    const responses: [string, ResponseType, number, ErrorCode, string?][] = [
+      ['Unauthorized', ResponseType.UNAUTHORIZED, 401, 'E104', 'Missing or invalid x-api-key.'],
+      [
+        'AccessDenied',
+        ResponseType.ACCESS_DENIED,
+        403,
+        'E104',
+        'This API key is not allowed (its team is revoked).',
+      ],
+      [
+        'UnknownRoute',
+        ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        404,
+        'GW-NOT-FOUND',
+        'No such resource or method.',
+      ],
+      ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 413, 'GW-BODY-TOO-LARGE'],
+      [
+        'Throttled',
+        ResponseType.THROTTLED,
+        429,
+        'GW-RATE-LIMITED',
+        'The gateway is receiving too many requests; retry shortly.',
+      ],
+      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, 500, 'GW-INTERNAL'],
+      ['AuthorizerConfig', ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 500, 'GW-INTERNAL'],
+      ['Default5xx', ResponseType.DEFAULT_5XX, 500, 'GW-INTERNAL'],
+    ];
+    for (const [name, type, statusCode, code, info] of responses) {
+      this.api.addGatewayResponse(name, {
+        type,
+        statusCode: String(statusCode),
+        templates: sinchBody(code, info),
+      });
+    }
+
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      name: `${props.apiName}-waf`,
+      description: 'Ingest API: refuses request bodies above the configured size',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: wafVisibility(`${props.apiName}-waf`),
+      associationConfig: {
+        requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: inspectionLimit(props.maxBodyBytes) } },
+      },
+      customResponseBodies: {
+        'body-too-large': {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify(
+            errorBody('GW-BODY-TOO-LARGE', `Request body larger than ${props.maxBodyBytes} bytes.`),
+          ),
+        },
+      },
+      rules: [
+        {
+          name: 'body-size-limit',
+          priority: 0,
+          statement: {
+            sizeConstraintStatement: {
+              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+              comparisonOperator: 'GT',
+              size: props.maxBodyBytes,
+              textTransformations: [{ priority: 0, type: 'NONE' }],
+            },
+          },
+          action: {
+            block: { customResponse: { responseCode: 413, customResponseBodyKey: 'body-too-large' } },
+          },
+          visibilityConfig: wafVisibility(`${props.apiName}-body-size`),
+        },
+      ],
+    });
+    associateWebAcl(this, this.api, this.webAcl);
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'The JSON body is validated by the accept use case, which answers with Sinch error codes (E1xx/E2xx/E3xx) an API Gateway model cannot produce; the body size is limited by the WAF web ACL.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers are internal systems with per-team API keys (x-api-key, the Sinch convention), checked by a Lambda REQUEST authorizer on every method; there is no Cognito user pool by design.',
+    });
+    Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-level logging role; the AWS-managed policy is the documented one for it and execution log groups do not exist before API Gateway creates them.",
+    });
+  }
+}

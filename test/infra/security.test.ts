@@ -1,0 +1,377 @@
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/adapters/config';
+import { errorBody } from '../../lambdas/domain/errors';
+import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
+import {
+  actionsOf,
+  configWith,
+  functionOf,
+  props,
+  resources,
+  resourcesOf,
+  roleOfFunction,
+  statementsByRole,
+  synth,
+  text,
+  type Json,
+  type Statement,
+} from './support';
+
+const prod = synth(configWith('prod'));
+const { stateless } = prod;
+const functions = resources(stateless, 'AWS::Lambda::Function');
+const rolesStatements = statementsByRole(stateless);
+const statementsOf = (handler: Parameters<typeof functionOf>[1]): Statement[] =>
+  rolesStatements[roleOfFunction(stateless, functionOf(prod, handler))] ?? [];
+const lambdaRoles = Object.values(functions).map(
+  (fn) => (props(fn).Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+);
+
+/** Logical id of an exported stateful resource as it appears in an import, e.g. `PostbacksTable`. */
+const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
+
+describe('Lambda functions', () => {
+  it('runs all seven handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(7);
+  });
+
+  it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
+    for (const fn of Object.values(functions)) {
+      expect(props(fn)).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('gives every function its own log group with the configured retention', () => {
+    const groups = resources(stateless, 'AWS::Logs::LogGroup');
+    for (const fn of Object.values(functions)) {
+      const group = (props(fn).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(props(groups[group] as Json).RetentionInDays).toBe(prod.config.logRetentionDays);
+    }
+  });
+
+  it('sets source maps and the Powertools settings on every function', () => {
+    for (const fn of Object.values(functions)) {
+      expect((props(fn).Environment as { Variables: Json }).Variables).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'mms-gateway-prod',
+        POWERTOOLS_METRICS_NAMESPACE: 'MmsGateway',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    }
+  });
+
+  it('names handler settings only with the variable names of lambdas/adapters/config.ts (ENV)', () => {
+    const known = new Set<string>([
+      ...Object.values(ENV),
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_LOG_LEVEL',
+      'POSTBACK_SHARED_SECRET',
+    ]);
+    for (const fn of Object.values(functions)) {
+      for (const name of Object.keys((props(fn).Environment as { Variables: Json }).Variables)) {
+        expect(known, name).toContain(name);
+      }
+    }
+  });
+
+  it('passes the send settings of the config to the send function', () => {
+    const send = props(functions[functionOf(prod, 'send')] as Json);
+    expect((send.Environment as { Variables: Json }).Variables).toMatchObject({
+      [ENV.accountTps]: String(prod.config.accountTps),
+      [ENV.tpsSafetyFactor]: String(prod.config.tpsSafetyFactor),
+      [ENV.maxAttempts]: String(prod.config.maxAttempts),
+      [ENV.sinchBaseUrl]: prod.config.sinchBaseUrl,
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('lets only the send Lambda read the Sinch secret (GetSecretValue appears in exactly one policy)', () => {
+    const readers = Object.entries(rolesStatements).filter(([, statements]) =>
+      statements.some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')),
+    );
+    expect(readers.map(([role]) => role)).toEqual([roleOfFunction(stateless, functionOf(prod, 'send'))]);
+    const policiesWithRead = Object.values(resources(stateless, 'AWS::IAM::Policy')).filter((p) =>
+      text(props(p).PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(policiesWithRead).toHaveLength(1);
+  });
+
+  it('lets the postback Lambda only put items into the postbacks table, nothing else of the gateway', () => {
+    const dataStatements = statementsOf('postback').filter(
+      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
+    );
+    expect(dataStatements).toHaveLength(1);
+    const [statement] = dataStatements as [Statement];
+    expect(actionsOf(statement)).toEqual(['dynamodb:PutItem']);
+    expect(resourcesOf(statement).every((r) => refersTo(r, 'PostbacksTable'))).toBe(true);
+  });
+
+  it('grants no wildcard action (`*` or `service:*`) to any Lambda role', () => {
+    for (const role of lambdaRoles) {
+      for (const statement of rolesStatements[role] ?? []) {
+        for (const action of actionsOf(statement)) expect(action, role).not.toMatch(/(^\*$)|(:\*$)/);
+      }
+    }
+  });
+
+  it("uses Resource '*' only for actions without resource-level permissions (X-Ray, ListStreams)", () => {
+    const allowed = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']);
+    for (const role of lambdaRoles) {
+      for (const statement of rolesStatements[role] ?? []) {
+        if (resourcesOf(statement).includes('*')) {
+          for (const action of actionsOf(statement)) expect(allowed, `${role} ${action}`).toContain(action);
+        }
+      }
+    }
+  });
+
+  it('grants DynamoDB access on named tables and indexes only, never index/*', () => {
+    for (const role of lambdaRoles) {
+      for (const statement of rolesStatements[role] ?? []) {
+        expect(text(statement.Resource), role).not.toContain('/index/*');
+      }
+    }
+  });
+
+  it('keeps the read-only functions read-only', () => {
+    const writes = /dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)|sqs:SendMessage|events:PutEvents/;
+    for (const handler of ['authorizer', 'query'] as const) {
+      for (const statement of statementsOf(handler)) {
+        for (const action of actionsOf(statement)) expect(action, handler).not.toMatch(writes);
+      }
+    }
+  });
+
+  it('lets only the ingest Lambda create templates and messages (PutItem)', () => {
+    for (const table of ['TemplatesTable', 'MessagesTable']) {
+      const creators = Object.entries(rolesStatements)
+        .filter(([, statements]) =>
+          statements.some(
+            (s) =>
+              actionsOf(s).includes('dynamodb:PutItem') && resourcesOf(s).some((r) => refersTo(r, table)),
+          ),
+        )
+        .map(([role]) => role);
+      expect(creators, table).toEqual([roleOfFunction(stateless, functionOf(prod, 'ingest'))]);
+    }
+  });
+
+  it('lets the authorizer read only the teams table', () => {
+    const dynamo = statementsOf('authorizer').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo.flatMap(actionsOf)).toEqual(['dynamodb:GetItem']);
+    expect(dynamo.flatMap(resourcesOf).every((r) => refersTo(r, 'TeamsTable'))).toBe(true);
+  });
+});
+
+describe('ingest API', () => {
+  const apis = resources(stateless, 'AWS::ApiGateway::RestApi');
+  const ingestApiId = Object.keys(apis).find(
+    (id) => props(apis[id] as Json).Name === 'mms-gateway-prod-ingest',
+  );
+  const methods = Object.values(resources(stateless, 'AWS::ApiGateway::Method')).filter(
+    (m) => (props(m).RestApiId as { Ref: string }).Ref === ingestApiId,
+  );
+
+  it('has the routes: POST /v2/, GET /v2/messages[/{id}], GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
+    const paths = Object.values(resources(stateless, 'AWS::ApiGateway::Resource')).map(
+      (r) => props(r).PathPart,
+    );
+    expect(paths).toEqual(expect.arrayContaining(['v2', 'messages', '{id}', 'templates', 'openapi.json']));
+    expect(methods.map((m) => props(m).HttpMethod).sort()).toEqual([
+      'GET',
+      'GET',
+      'GET',
+      'GET',
+      'GET',
+      'POST',
+    ]);
+  });
+
+  it('puts the x-api-key authorizer on every method (CUSTOM, except OPTIONS)', () => {
+    const [authorizerId] = Object.keys(resources(stateless, 'AWS::ApiGateway::Authorizer'));
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods.filter((m) => props(m).HttpMethod !== 'OPTIONS')) {
+      expect(props(method)).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+  });
+
+  it('authorizes on the x-api-key header with a cache of at most 60 s', () => {
+    stateless.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.x-api-key',
+      AuthorizerResultTtlInSeconds: prod.config.authCacheSeconds,
+    });
+    expect(prod.config.authCacheSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it('answers refused keys with Sinch-shaped E104 bodies: 401 unknown key, 403 revoked team', () => {
+    for (const [type, status] of [
+      ['UNAUTHORIZED', '401'],
+      ['ACCESS_DENIED', '403'],
+    ]) {
+      const response = Object.values(resources(stateless, 'AWS::ApiGateway::GatewayResponse')).find(
+        (r) => props(r).ResponseType === type,
+      );
+      expect(response, type).toBeDefined();
+      expect(props(response as Json).StatusCode).toBe(status);
+      const body = JSON.parse(
+        (props(response as Json).ResponseTemplates as Json)['application/json'] as string,
+      ) as Json;
+      expect(body).toMatchObject({ status: 'failure', 'error-code': 'E104' });
+      expect(typeof body['error-info']).toBe('string');
+    }
+  });
+
+  it('refuses bodies above the configured size with a WAF rule answering 413 GW-BODY-TOO-LARGE', () => {
+    stateless.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Name: 'mms-gateway-prod-ingest-waf',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        {
+          Name: 'body-size-limit',
+          Statement: {
+            SizeConstraintStatement: {
+              FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+              ComparisonOperator: 'GT',
+              Size: prod.config.ingestMaxBodyBytes,
+            },
+          },
+          Action: {
+            Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' } },
+          },
+        },
+      ],
+      AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } } },
+    });
+    const acl = Object.values(resources(stateless, 'AWS::WAFv2::WebACL')).find(
+      (a) => props(a).Name === 'mms-gateway-prod-ingest-waf',
+    ) as Json;
+    const content = ((props(acl).CustomResponseBodies as Json)['body-too-large'] as Json).Content as string;
+    expect(JSON.parse(content)).toMatchObject({ 'error-code': errorBody('GW-BODY-TOO-LARGE')['error-code'] });
+  });
+});
+
+describe('postback API', () => {
+  const acl = Object.entries(resources(stateless, 'AWS::WAFv2::WebACL')).find(
+    ([, a]) => props(a).Name === 'mms-gateway-prod-postbacks-waf',
+  );
+  const [aclId, aclResource] = acl ?? ['', {}];
+
+  it('blocks everything by default', () => {
+    expect(props(aclResource).DefaultAction).toEqual({ Block: {} });
+  });
+
+  it('allows the configured Sinch source ranges, from IP sets built from the config', () => {
+    const sets = Object.values(resources(stateless, 'AWS::WAFv2::IPSet')).map(props);
+    const addresses = sets.flatMap((s) => s.Addresses as string[]);
+    expect(addresses.sort()).toEqual([...prod.config.postbackSourceCidrs].sort());
+    expect(sets.map((s) => s.IPAddressVersion).sort()).toEqual(['IPV4', 'IPV6']);
+    const rules = props(aclResource).Rules as Json[];
+    const allow = rules.find((r) => text(r.Action) === JSON.stringify({ Allow: {} }));
+    expect(text(allow?.Statement)).toContain('IPSetReferenceStatement');
+  });
+
+  it('rate-limits each source address before allowing it', () => {
+    const rules = props(aclResource).Rules as Json[];
+    const rate = rules.find((r) => text(r.Statement).includes('RateBasedStatement'));
+    const allow = rules.find((r) => text(r.Action).includes('Allow'));
+    expect(rate?.Action).toEqual({ Block: {} });
+    expect((rate?.Priority as number) < (allow?.Priority as number)).toBe(true);
+  });
+
+  it('associates the web ACL with the postback stage, and the ingest ACL with the ingest stage', () => {
+    const associations = Object.values(resources(stateless, 'AWS::WAFv2::WebACLAssociation')).map(props);
+    expect(associations).toHaveLength(2);
+    expect(associations.some((a) => text(a.WebACLArn).includes(aclId))).toBe(true);
+    const stages = Object.keys(resources(stateless, 'AWS::ApiGateway::Stage'));
+    for (const association of associations) {
+      expect(stages.some((stage) => text(association.ResourceArn).includes(stage))).toBe(true);
+    }
+  });
+
+  it('also limits the API to the Sinch ranges with a resource policy', () => {
+    stateless.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'mms-gateway-prod-postbacks',
+      Policy: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'execute-api:Invoke',
+            Condition: { IpAddress: { 'aws:SourceIp': prod.config.postbackSourceCidrs } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('exposes only POST /postbacks/mms, without an authorizer', () => {
+    const apis = resources(stateless, 'AWS::ApiGateway::RestApi');
+    const postbackApiId = Object.keys(apis).find(
+      (id) => props(apis[id] as Json).Name === 'mms-gateway-prod-postbacks',
+    );
+    const methods = Object.values(resources(stateless, 'AWS::ApiGateway::Method'))
+      .map(props)
+      .filter((m) => (m.RestApiId as { Ref: string }).Ref === postbackApiId);
+    expect(methods.map((m) => [m.HttpMethod, m.AuthorizationType])).toEqual([['POST', 'NONE']]);
+  });
+
+  it('passes the shared postback token by reference to the secret, never as a value in the template', () => {
+    const postback = props(functions[functionOf(prod, 'postback')] as Json);
+    const value = (postback.Environment as { Variables: Json }).Variables.POSTBACK_SHARED_SECRET;
+    expect(value).toBe(`{{resolve:secretsmanager:${prod.config.postbackSharedSecretName}:SecretString:::}}`);
+  });
+});
+
+describe('both APIs', () => {
+  it('accept only TLS 1.2 and 1.3 on their regional endpoints', () => {
+    const apis = Object.values(resources(stateless, 'AWS::ApiGateway::RestApi')).map(props);
+    expect(apis).toHaveLength(2);
+    for (const api of apis) {
+      expect(api).toMatchObject({
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+        SecurityPolicy: API_SECURITY_POLICY,
+        EndpointAccessMode: API_ENDPOINT_ACCESS_MODE,
+      });
+    }
+  });
+
+  it('write JSON access logs without the API key, headers, query strings or bodies', () => {
+    const stages = Object.values(resources(stateless, 'AWS::ApiGateway::Stage')).map(props);
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      const format = (stage.AccessLogSetting as { Format: string }).Format;
+      expect(() => JSON.parse(format) as unknown).not.toThrow();
+      expect(format).not.toMatch(/apiKey|x-api-key|header|querystring|requestOverride|body/i);
+      expect(stage).toMatchObject({ TracingEnabled: true });
+      expect(stage.MethodSettings).toEqual([
+        expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+      ]);
+    }
+  });
+
+  it('throttle each stage as configured', () => {
+    const stages = Object.values(resources(stateless, 'AWS::ApiGateway::Stage')).map(props);
+    const limits = stages.map((s) => {
+      const [settings] = s.MethodSettings as Json[];
+      return [settings?.ThrottlingRateLimit, settings?.ThrottlingBurstLimit];
+    });
+    expect(limits).toEqual(
+      expect.arrayContaining([
+        [prod.config.ingestRateLimit, prod.config.ingestBurstLimit],
+        [prod.config.postbackRateLimit, prod.config.postbackBurstLimit],
+      ]),
+    );
+  });
+});
