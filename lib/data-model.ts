@@ -123,6 +123,19 @@ export const QUEUES = {
     visibilityTimeoutSeconds: 30,
     retentionSeconds: 14 * 24 * 3600,
   },
+  /** `mms.send-requested` events from the bus rule, buffered for the events worker. */
+  events: {
+    id: 'events',
+    visibilityTimeoutSeconds: 6 * SEND_FUNCTION_TIMEOUT_SECONDS,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    deadLetterQueueId: 'events-dlq',
+  },
+  eventsDlq: {
+    id: 'events-dlq',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: 14 * 24 * 3600,
+  },
   /** Status events for teams' webhooks (the EventBridge rule's target); retries are delayed copies. */
   webhook: {
     id: 'webhook',
@@ -140,3 +153,9 @@ export const QUEUES = {
 
 /** Physical name of a resource for a deployment prefix, e.g. `mms-gateway-dev-messages`. */
 export const physicalName = (prefix: string, id: string): string => `${prefix}-${id}`;
+
+/**
+ * The bus rule of event-triggered sends: the CDK rule and the local bus match with this same pattern.
+ * Producers put `mms.send-requested` events with their own source (allowed sources are configuration).
+ */
+export const SEND_REQUESTED_PATTERN = { 'detail-type': ['mms.send-requested'] } as const;

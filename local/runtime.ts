@@ -22,7 +22,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
-import { physicalName, TABLES } from '../lib/data-model';
+import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
@@ -32,6 +32,8 @@ import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
+import { startSchedulerEndpoint } from './infra/scheduler-endpoint';
+import { SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import {
@@ -79,6 +81,8 @@ export interface LocalGateway {
   readonly tables: Record<keyof typeof TABLES, string>;
   readonly queues: { send: string; sendDlq: string; webhook: string };
   readonly dynamoEndpoint: string;
+  /** The local EventBridge (and Secrets Manager) endpoint: put `mms.send-requested` events here. */
+  readonly eventsEndpoint: string;
   readonly sqsEndpoint: string;
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
@@ -117,7 +121,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
     stops.push(() => dynamoLocal.stop());
     const restartDynamoDb = async () => {
-      if (!options.persistDir) throw new Error('restartDynamoDb needs persistDir: in memory, a restart loses the data');
+      if (!options.persistDir)
+        throw new Error('restartDynamoDb needs persistDir: in memory, a restart loses the data');
       await dynamoLocal.stop();
       dynamoLocal = await startDynamoDbLocal({ port: dynamoLocal.port, persistDir: options.persistDir });
     };
@@ -149,6 +154,33 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
     await createTables(rawDynamo, PREFIX);
     const queues = await createQueues(sqs, PREFIX);
+    // The local EventBridge Scheduler: schedules persisted in DynamoDB Local, fired into their SQS targets.
+    const queueUrlByArn = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
+    const schedulerEndpoint = await startSchedulerEndpoint({
+      dynamo: { endpoint: dynamoLocal.endpoint }, // restartDynamoDb keeps the port, so this stays valid
+      tableName: `${PREFIX}-schedules`,
+      resolveTarget: (arn) => {
+        const url = queueUrlByArn.get(arn);
+        if (url === undefined) return undefined;
+        return async (input, attributes) => {
+          await sqs.send(
+            new SendMessageCommand({
+              QueueUrl: url,
+              MessageBody: input,
+              ...(attributes
+                ? {
+                    MessageAttributes: Object.fromEntries(
+                      Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+                    ),
+                  }
+                : {}),
+            }),
+          );
+        };
+      },
+    });
+    stops.push(() => schedulerEndpoint.stop());
+
     const tables = Object.fromEntries(
       Object.values(TABLES).map((t) => [t.id, physicalName(PREFIX, t.id)]),
     ) as Record<keyof typeof TABLES, string>;
@@ -161,6 +193,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.endpoint,
+      [SCHEDULER_ENV.scheduleGroupName]: 'mms-gateway-local',
+      [SCHEDULER_ENV.schedulerTargetArn]: queues.send.arn,
+      [SCHEDULER_ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/mms-gateway-local-scheduler',
+      [SCHEDULER_ENV.schedulerDlqArn]: queues.sendDlq.arn,
       POWERTOOLS_SERVICE_NAME: 'mms-gateway-local',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -200,6 +237,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
+    const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
+      event: SQSEvent,
+      context: Context,
+    ) => Promise<SQSBatchResponse>;
     const webhook = (await import('../lambdas/handlers/webhook')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -214,6 +256,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'POST', resource: '/v2/', handler: ingest },
       { method: 'GET', resource: '/v2/messages', handler: query },
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
+      { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
+      { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
       { method: 'GET', resource: '/v2/templates', handler: query },
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
@@ -279,14 +323,39 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       await processor?.stop();
     });
 
-    // Stand-in for the EventBridge rule of the deployment: mms.status-changed → the webhook queue → worker.
+    // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
+    // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.
+    const enqueue = (queueUrl: string, body: string) =>
+      sqs
+        .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
+        .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
       if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
-      sqs
-        .send(new SendMessageCommand({ QueueUrl: queues.webhook.url, MessageBody: webhookQueueBody(event) }))
-        .catch((error: unknown) => console.error('webhook queue: event not enqueued', error));
+      void enqueue(queues.webhook.url, webhookQueueBody(event));
+    };
+    const toEventsQueue = (event: LocalEvent) => {
+      if (!(SEND_REQUESTED_PATTERN['detail-type'] as readonly string[]).includes(event.detailType)) return;
+      // The EventBridge event as an SQS target receives it.
+      const body = {
+        id: event.id,
+        source: event.source,
+        'detail-type': event.detailType,
+        time: event.time,
+        detail: event.detail,
+      };
+      void enqueue(queues.events.url, JSON.stringify(body));
     };
     aws.events.on('event', toWebhookQueue);
+    aws.events.on('event', toEventsQueue);
+    const eventWorkers = startSqsPoller({
+      client: sqs,
+      queueUrl: queues.events.url,
+      queueArn: queues.events.arn,
+      handler: eventsWorker,
+      batchSize: 10,
+      concurrency: 1,
+      waitTimeSeconds: 1,
+    });
     const webhookWorkers = startSqsPoller({
       client: sqs,
       queueUrl: queues.webhook.url,
@@ -298,11 +367,14 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
     stops.push(async () => {
       aws.events.off('event', toWebhookQueue);
+      aws.events.off('event', toEventsQueue);
       await webhookWorkers.stop();
+      await eventWorkers.stop();
     });
 
-    const sweepContext = createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 });
-    const runSweep = () => sweepHandler({}, sweepContext);
+    // A fresh context per run, as each Lambda invocation gets (its remaining time counts from the start).
+    const runSweep = () =>
+      sweepHandler({}, createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 }));
     const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
     let sweeping = false;
     const sweepTimer =
@@ -330,6 +402,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       tables,
       queues: { send: queues.send.url, sendDlq: queues.sendDlq.url, webhook: queues.webhook.url },
       dynamoEndpoint: dynamoLocal.endpoint,
+      eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,
       db,
       sqs,

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LOCAL_TEAM, startLocalGateway } from './runtime';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info';
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +53,14 @@ try {
   process.exit(1);
 }
 
+writeRuntimeInfo({
+  apiUrl: gateway.apiUrl,
+  dynamoEndpoint: gateway.dynamoEndpoint,
+  eventsEndpoint: gateway.eventsEndpoint,
+  eventBusName: 'mms-gateway-local',
+  teamsTable: gateway.tables.teams,
+});
+
 const body = JSON.stringify({
   action: 'sendmms',
   to: '15550000001',
@@ -75,6 +84,7 @@ Send an MMS:
 Then look it up (tracking-id from the answer):
   curl -s ${gateway.apiUrl}/v2/messages/<tracking-id> -H 'x-api-key: ${gateway.apiKey}'
 
+Other terminals: npm run teams -- list   |   npm run events -- put <event.json>   (docs/api.md)
 Ctrl-C stops everything.`);
 
 let stopping = false;
@@ -82,6 +92,7 @@ const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping…`);
+  removeRuntimeInfo();
   gateway
     .stop()
     .then(() => process.exit(0))

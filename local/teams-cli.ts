@@ -6,6 +6,7 @@
  *   list                                                                     teams, senders, limits, key count
  *   rotate <team>                                                            replaces the team's keys by one new key
  *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
+ *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
@@ -16,9 +17,12 @@ import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
+import { isValidQuietHours } from '../lambdas/domain/scheduling';
+import { readRuntimeInfo } from './runtime-info';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
        npm run teams -- list | rotate <team> | revoke <team> | restore <team>
+       npm run teams -- quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
 options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
 
 export async function runTeamsCli(
@@ -40,12 +44,13 @@ export async function runTeamsCli(
     },
   });
   const [command, teamId] = positionals;
-  const table = values.table ?? process.env.TEAMS_TABLE;
+  const local = readRuntimeInfo();
+  const table = values.table ?? process.env.TEAMS_TABLE ?? local?.teamsTable;
   if (!command || !table) {
     out(!table && command ? `No table: give --table or set TEAMS_TABLE.\n${USAGE}` : USAGE);
     return 2;
   }
-  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? local?.dynamoEndpoint;
   const client = new DynamoDBClient({
     ...(endpoint ? { endpoint } : {}),
     region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -90,6 +95,25 @@ export async function runTeamsCli(
         out(
           `team ${teamId}: old keys removed (they stop working within 60 s); new API key (shown once):\n${key}`,
         );
+        return 0;
+      }
+      case 'quiet-hours': {
+        // quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
+        const [, , zoneOrOff, window] = positionals;
+        if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
+        if (zoneOrOff === 'off') {
+          await teams.setQuietHours(teamId, undefined);
+          out(`team ${teamId}: no quiet hours`);
+          return 0;
+        }
+        const [start = '', end = ''] = (window ?? '').split('-');
+        const quiet = { timeZone: zoneOrOff ?? '', start, end };
+        if (!isValidQuietHours(quiet))
+          throw new UsageError(
+            'quiet-hours needs a time zone and HH:MM-HH:MM, e.g. Europe/Berlin 21:00-08:00',
+          );
+        await teams.setQuietHours(teamId, quiet);
+        out(`team ${teamId}: quiet hours ${start}-${end} ${quiet.timeZone} (sends wait until they end)`);
         return 0;
       }
       case 'revoke':

@@ -8,11 +8,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
 let eventsClient: EventBridgeClient | undefined;
+let schedulerClient: SchedulerClient | undefined;
 
 export const dynamo = (): DynamoDBDocumentClient =>
   (documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -21,3 +23,4 @@ export const dynamo = (): DynamoDBDocumentClient =>
 export const sqs = (): SQSClient => (sqsClient ??= new SQSClient({}));
 export const secretsManager = (): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient({}));
 export const eventBridge = (): EventBridgeClient => (eventsClient ??= new EventBridgeClient({}));
+export const scheduler = (): SchedulerClient => (schedulerClient ??= new SchedulerClient({}));

@@ -30,6 +30,7 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
   unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
+  eventSources: 'EVENT_SOURCES',
   webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
@@ -68,6 +69,19 @@ const schemas = {
   eventBusName: name,
   correlationWindowSeconds: positiveInt.default(3600),
   unknownAfterSeconds: positiveInt.default(72 * 3600),
+  /** JSON: each allowed EventBridge source and the teams it may send for, e.g. {"com.acme.billing":["billing"]}. */
+  eventSources: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.array(z.string().min(1))))
+    .default({}),
   webhookQueueUrl: z.string().url(),
   webhookTimeoutMs: positiveInt.max(60_000).default(5_000),
   /** Comma-separated seconds, e.g. `10,30,60,300,900`; the last one repeats. */

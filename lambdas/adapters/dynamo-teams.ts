@@ -7,6 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Team } from '../domain/ports';
+import type { QuietHours } from '../domain/scheduling';
 import { generateApiKey, hashApiKey, type TeamDirectory } from '../domain/teams';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
@@ -41,11 +42,13 @@ export class DynamoTeams implements TeamDirectory {
     );
     const item = out.Item;
     if (!item) return undefined;
+    const quietHours = item.quietHours as QuietHours | undefined;
     return {
       id: teamId,
       allowedSenders: (item.allowedSenders as string[] | undefined) ?? [],
       limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
       revoked: item.revoked === true,
+      ...(quietHours ? { quietHours } : {}),
     };
   }
 
@@ -93,6 +96,24 @@ export class DynamoTeams implements TeamDirectory {
     await this.addKey(teamId, apiKey);
     for (const pk of old) await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk } }));
     return apiKey;
+  }
+
+  /** Sets (or with undefined, removes) the team's quiet hours. */
+  async setQuietHours(teamId: string, quietHours: QuietHours | undefined): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: teamPk(teamId) },
+        UpdateExpression: quietHours
+          ? 'SET quietHours = :q, updatedAt = :at'
+          : 'REMOVE quietHours SET updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':at': new Date().toISOString(),
+          ...(quietHours ? { ':q': quietHours } : {}),
+        },
+      }),
+    );
   }
 
   async setRevoked(teamId: string, revoked: boolean): Promise<void> {

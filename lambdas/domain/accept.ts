@@ -18,6 +18,12 @@ import type {
 } from './ports';
 import { expandGroup, parseJsonBody, validateRequest } from './validation';
 import {
+  afterQuietHours,
+  extractScheduling,
+  type MessageScheduler,
+  type SchedulingRequest,
+} from './scheduling';
+import {
   resolveSavedTemplate,
   TEMPLATE_ID_PREFIX,
   type TemplateRecord,
@@ -26,6 +32,7 @@ import {
 import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from './mms';
 
 export interface AcceptDeps {
+  readonly scheduler: MessageScheduler;
   readonly messages: MessageRepository;
   readonly templates: TemplateRepository;
   readonly queue: SendQueue;
@@ -73,13 +80,16 @@ export function acceptSubmission(deps: AcceptDeps) {
     const now = deps.clock.now();
     const parsed = parseJsonBody(input.body);
     if (!parsed.ok) throw invalid(parsed.violations);
-    const validated = validateRequest(parsed.value, {
+    const scheduling = extractScheduling(parsed.value, now);
+    const validated = validateRequest(scheduling.body, {
       now,
       allowedSenders: team.allowedSenders,
       requireServiceId: deps.requireServiceId,
       ...(deps.defaultServiceId ? { defaultServiceId: deps.defaultServiceId } : {}),
     });
-    if (!validated.ok) throw invalid(validated.violations);
+    if (!validated.ok || scheduling.violations.length > 0) {
+      throw invalid([...(validated.ok ? [] : validated.violations), ...scheduling.violations]);
+    }
     const request = validated.request;
 
     const key = input.idempotencyKey;
@@ -111,7 +121,7 @@ export function acceptSubmission(deps: AcceptDeps) {
       const response =
         request.action === 'savemms'
           ? await acceptTemplate(deps, team, request, now)
-          : await acceptSends(deps, team, request, now);
+          : await acceptSends(deps, team, request, now, scheduling);
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -128,6 +138,7 @@ async function acceptSends(
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
 ): Promise<StoredResponse> {
   const recipients = expandGroup(request);
   const usage = await deps.usage.consume(team, recipients.length, now);
@@ -139,10 +150,17 @@ async function acceptSends(
       r.action === 'sendsavedmms' ? resolveSavedTemplate(deps.templates, team.id, r) : Promise.resolve(r),
     ),
   );
+  // A send goes out at send-at (or now), but never inside the team's quiet hours unless asked to.
+  const requested = scheduling.sendAt ?? now;
+  const goAt = scheduling.ignoreQuietHours ? requested : afterQuietHours(requested, team.quietHours);
+  const sendAt = goAt.getTime() - now.getTime() > SCHEDULE_THRESHOLD_MS ? goAt : undefined;
   const groupId = resolved.length > 1 ? deps.ids.messageId() : undefined;
-  const records = resolved.map((r) => newMessage(deps, team, r, now, groupId));
-  for (const record of records) await enqueueRecorded(deps, record);
-  return { statusCode: 202, body: acceptedBody(records, groupId) };
+  const records = resolved.map((r) => newMessage(deps, team, r, now, groupId, sendAt));
+  for (const record of records) {
+    if (sendAt) await scheduleRecorded(deps, record, sendAt);
+    else await enqueueRecorded(deps, record);
+  }
+  return { statusCode: 202, body: acceptedBody(records, groupId, sendAt) };
 }
 
 export const TEMPLATE_ACCEPTED_DETAILS = 'Save MMS request accepted and queued for processing.';
@@ -203,21 +221,54 @@ function newMessage(
   request: SendRequest,
   now: Date,
   groupId: string | undefined,
+  sendAt: Date | undefined,
 ): MessageRecord {
   const at = now.toISOString();
   const clientReference = request['client-reference'];
+  const state = sendAt ? 'scheduled' : 'queued';
   return {
     id: deps.ids.messageId(),
     teamId: team.id,
     request,
-    state: 'queued',
+    state,
+    ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
     createdAt: at,
     updatedAt: at,
     attempts: 0,
     ...(clientReference ? { clientReference } : {}),
     ...(groupId ? { groupId } : {}),
-    history: [{ at, event: 'accepted', state: 'queued' }],
+    history: [
+      { at, event: 'accepted', state, ...(sendAt ? { detail: `send at ${sendAt.toISOString()}` } : {}) },
+    ],
   };
+}
+
+/** Sends closer than this to now go to the queue at once instead of through a schedule. */
+const SCHEDULE_THRESHOLD_MS = 1000;
+
+/** Writes the record first, then the schedule; a message whose schedule cannot be made is failed and 503. */
+async function scheduleRecorded(deps: AcceptDeps, record: MessageRecord, sendAt: Date): Promise<void> {
+  await deps.messages.create(record);
+  try {
+    await deps.scheduler.schedule(record.id, sendAt);
+  } catch (error) {
+    await deps.messages.transition(
+      record.id,
+      { state: 'scheduled', attempts: 0 },
+      {
+        state: 'failed',
+        lastErrorCode: 'GW-QUEUE-UNAVAILABLE',
+        lastErrorInfo: 'The schedule could not be created; the message will not be sent',
+        history: {
+          at: deps.clock.now().toISOString(),
+          event: 'schedule-failed',
+          state: 'failed',
+          code: 'GW-QUEUE-UNAVAILABLE',
+        },
+      },
+    );
+    throw new GatewayError('GW-QUEUE-UNAVAILABLE', undefined, { retryAfterSeconds: 5, cause: error });
+  }
 }
 
 /** Writes the record first, then enqueues; a message that cannot be queued is marked failed and answered 503. */
@@ -247,20 +298,30 @@ async function enqueueRecorded(deps: AcceptDeps, record: MessageRecord): Promise
   throw new GatewayError('GW-QUEUE-UNAVAILABLE', undefined, { retryAfterSeconds: 5, cause: lastError });
 }
 
-function acceptedBody(records: MessageRecord[], groupId: string | undefined): Record<string, unknown> {
+export const SCHEDULED_DETAILS = 'MMS request accepted and scheduled for delivery.';
+
+function acceptedBody(
+  records: MessageRecord[],
+  groupId: string | undefined,
+  sendAt: Date | undefined,
+): Record<string, unknown> {
   const [first] = records;
+  const details = sendAt ? SCHEDULED_DETAILS : ACCEPTED_DETAILS;
+  const scheduled = sendAt ? { 'send-at': sendAt.toISOString() } : {};
   if (records.length === 1 && first) {
     return {
       status: 'success',
       'tracking-id': first.id,
       to: first.request.to,
-      'status-details': ACCEPTED_DETAILS,
+      'status-details': details,
+      ...scheduled,
     };
   }
   return {
     status: 'success',
     'group-id': groupId,
-    'status-details': ACCEPTED_DETAILS,
+    'status-details': details,
+    ...scheduled,
     messages: records.map((r) => ({ to: r.request.to, 'tracking-id': r.id })),
   };
 }

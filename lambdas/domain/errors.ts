@@ -94,10 +94,18 @@ export const ERRORS = {
   'GW-INVALID-GROUP': gateway('A group send needs 2 to 20 distinct recipients in to.', 400),
   'GW-INVALID-CUSTOM-SLIDE': gateway('custom-slide must be a distinct slide number from "1" to "8".', 400),
   'GW-INVALID-IDEMPOTENCY-KEY': gateway('Invalid Idempotency-Key header.', 400),
+  'GW-INVALID-SEND-AT': gateway(
+    'send-at must be an ISO 8601 date-time with a UTC offset, between 1 minute and 1 year ahead.',
+    400,
+  ),
   // Gateway: HTTP and service
   'GW-NOT-FOUND': gateway('Not found.', 404),
   'GW-METHOD-NOT-ALLOWED': gateway('Method not allowed.', 405),
   'GW-IDEMPOTENCY-CONFLICT': gateway('This Idempotency-Key was already used with a different request.', 409),
+  'GW-NOT-SCHEDULED': gateway(
+    'Only a scheduled message that has not been sent yet can be canceled or moved.',
+    409,
+  ),
   'GW-BODY-TOO-LARGE': gateway('Request body too large.', 413),
   'GW-UNSUPPORTED-MEDIA-TYPE': gateway('Content-Type must be application/json.', 415),
   'GW-RATE-LIMITED': gateway(

@@ -6,6 +6,7 @@ import type { SendRequest } from './mms';
 import type { MessageState, TemplateState } from './status';
 import type { SinchOutcome } from './outcome';
 import type { TeamLimits } from './rate-limit';
+import type { QuietHours } from './scheduling';
 
 /** A team as the authorizer resolved it from its API key. */
 export interface Team {
@@ -13,6 +14,8 @@ export interface Team {
   readonly allowedSenders: readonly string[];
   readonly limits: TeamLimits;
   readonly revoked: boolean;
+  /** No message goes out inside these hours (local time), unless a request says `ignore-quiet-hours`. */
+  readonly quietHours?: QuietHours;
 }
 
 export interface HistoryEntry {
@@ -39,6 +42,8 @@ export interface MessageRecord {
   readonly attempts: number;
   readonly clientReference?: string;
   readonly groupId?: string;
+  /** When a scheduled message goes out (ISO 8601, UTC). */
+  readonly sendAt?: string;
   readonly sinchTrackingId?: string;
   readonly lastErrorCode?: string;
   readonly lastErrorInfo?: string;
@@ -48,6 +53,7 @@ export interface MessageRecord {
 export interface StateChange {
   readonly state: MessageState;
   readonly history: HistoryEntry;
+  readonly sendAt?: string;
   readonly attempts?: number;
   readonly sinchTrackingId?: string;
   readonly lastErrorCode?: string;

@@ -78,13 +78,20 @@ interface Submission {
   note(entry: HistoryEntry): Promise<void>;
 }
 
+/** EventBridge Scheduler fires within a second of the time; anything earlier is a stale, moved schedule. */
+const SCHEDULE_EARLY_TOLERANCE_MS = 2000;
+
 async function loadMessage(deps: SendDeps, id: string): Promise<Submission | undefined> {
   const m = await deps.messages.get(id);
   if (!m) return undefined;
+  // A scheduled message is sent when its schedule fires (never early: a stale firing of a moved schedule waits).
+  const due =
+    m.state === 'scheduled' &&
+    Date.parse(m.sendAt ?? '') <= deps.clock.now().getTime() + SCHEDULE_EARLY_TOLERANCE_MS;
   return {
     id,
     attempts: m.attempts,
-    sendable: isSendable(m.state),
+    sendable: isSendable(m.state) || due,
     body: { ...m.request },
     claim: (attempts, history) =>
       deps.messages.transition(

@@ -38,6 +38,8 @@ export interface TeamContext {
   readonly allowedSenders: string;
   readonly perSecond: number;
   readonly perDay: number;
+  /** `timeZone|start|end`, or empty. */
+  readonly quietHours: string;
 }
 
 export const teamToContext = (team: Team): TeamContext => ({
@@ -45,16 +47,21 @@ export const teamToContext = (team: Team): TeamContext => ({
   allowedSenders: team.allowedSenders.join(','),
   perSecond: team.limits.perSecond,
   perDay: team.limits.perDay,
+  quietHours: team.quietHours
+    ? `${team.quietHours.timeZone}|${team.quietHours.start}|${team.quietHours.end}`
+    : '',
 });
 
 export function teamFromContext(context: Record<string, unknown> | null | undefined): Team | undefined {
   const teamId = context?.teamId;
   if (typeof teamId !== 'string' || teamId.length === 0) return undefined;
   const senders = typeof context?.allowedSenders === 'string' ? context.allowedSenders : '';
+  const [timeZone, start, end] = typeof context?.quietHours === 'string' ? context.quietHours.split('|') : [];
   return {
     id: teamId,
     allowedSenders: senders ? senders.split(',') : [],
     limits: { perSecond: Number(context?.perSecond), perDay: Number(context?.perDay) },
     revoked: false,
+    ...(timeZone && start && end ? { quietHours: { timeZone, start, end } } : {}),
   };
 }

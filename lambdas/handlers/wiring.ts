@@ -1,0 +1,42 @@
+/**
+ * The accept use case and the message scheduler as every entry Lambda builds them (HTTP ingest, events, manage):
+ * one wiring, so all entries share validation, idempotency, quotas and scheduling.
+ */
+import { acceptSubmission } from '../domain/accept';
+import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
+import { loadConfig } from '../adapters/config';
+import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
+import { DynamoMessageRepository } from '../adapters/message-repository';
+import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { EventBridgeMessageScheduler, loadSchedulerSettings } from '../adapters/eventbridge-scheduler';
+import { SqsSendQueue } from '../adapters/sqs-send-queue';
+import { randomIds, systemClock } from '../adapters/system';
+
+export function buildScheduler() {
+  return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
+}
+
+export function buildAccept() {
+  const config = loadConfig([
+    'messagesTable',
+    'templatesTable',
+    'controlTable',
+    'sendQueueUrl',
+    'sendDlqUrl',
+    'requireServiceId',
+    'defaultServiceId',
+  ]);
+  return acceptSubmission({
+    messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+    templates: new DynamoTemplates(dynamo(), config.templatesTable),
+    queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
+    scheduler: buildScheduler(),
+    idempotency: new DynamoIdempotencyStore(dynamo(), config.controlTable),
+    usage: new DynamoUsageLimiter(dynamo(), config.controlTable),
+    clock: systemClock,
+    ids: randomIds,
+    requireServiceId: config.requireServiceId,
+    ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
+    enqueueAttempts: 3,
+  });
+}
