@@ -157,6 +157,18 @@ function requestSchemas(): Record<string, Json> {
       Object.assign(at(group, 'items'), { pattern: INTERNATIONAL_NUMBER_PATTERN });
       Object.assign(at(properties, 'from'), { pattern: SENDER_PATTERN });
       Object.assign(at(properties, 'from-mask'), { pattern: FROM_MASK_PATTERN });
+      // Gateway extensions of the send actions (taken out before the Sinch rules run).
+      properties['send-at'] = {
+        type: 'string',
+        format: 'date-time',
+        description:
+          'Gateway extension: send at this time (ISO 8601 with an offset, 1 minute to 1 year ahead; ' +
+          'GW-INVALID-SEND-AT). The message is `scheduled` until then and can be canceled or moved.',
+      };
+      properties['ignore-quiet-hours'] = {
+        type: 'boolean',
+        description: 'Gateway extension: send even inside your team’s quiet hours.',
+      };
     }
   }
   at(out, 'SendMmsRequest').description = 'Send an MMS (Sinch `sendmms`).';
@@ -221,6 +233,11 @@ function answerSchemas(): Record<string, Json> {
         'tracking-id': schemaRef('TrackingId'),
         to: { type: 'string', description: 'The recipient.' },
         'status-details': { type: 'string', examples: [ACCEPTED_DETAILS] },
+        'send-at': {
+          type: 'string',
+          format: 'date-time',
+          description: 'When a scheduled message goes out (send-at, or the end of your quiet hours).',
+        },
       },
       required: ['status', 'tracking-id', 'to', 'status-details'],
       additionalProperties: false,
@@ -232,6 +249,11 @@ function answerSchemas(): Record<string, Json> {
         status: { const: 'success' },
         'group-id': { ...trackingId, description: 'Id shared by the messages of the group.' },
         'status-details': { type: 'string', examples: [ACCEPTED_DETAILS] },
+        'send-at': {
+          type: 'string',
+          format: 'date-time',
+          description: 'When the scheduled messages go out.',
+        },
         messages: {
           type: 'array',
           minItems: MIN_GROUP_SIZE,
@@ -337,6 +359,7 @@ function answerSchemas(): Record<string, Json> {
         to: { type: 'string' },
         'client-reference': { type: 'string' },
         'group-id': { type: 'string' },
+        'send-at': { type: 'string', format: 'date-time', description: 'When a scheduled message goes out.' },
         'sinch-tracking-id': { type: 'string', description: 'Sinch’s tracking-id, once submitted.' },
         attempts: { type: 'integer', minimum: 0 },
         'last-error-code': { type: 'string', description: 'Why the last attempt failed (Sinch or GW code).' },
@@ -562,6 +585,38 @@ function build(): Json {
             ...failures(401, 403, 404, 429, 500),
           },
         },
+        delete: {
+          operationId: 'cancelScheduledMessage',
+          tags: ['messages'],
+          summary: 'Cancel a scheduled message (state `canceled`, its schedule deleted)',
+          parameters: [{ $ref: '#/components/parameters/MessageId' }],
+          responses: {
+            '200': { description: 'The canceled message.', content: jsonContent(schemaRef('MessageView')) },
+            ...failures(401, 403, 404, 409, 429, 500),
+          },
+        },
+        patch: {
+          operationId: 'rescheduleMessage',
+          tags: ['messages'],
+          summary: 'Move a scheduled message to a new `send-at`',
+          parameters: [{ $ref: '#/components/parameters/MessageId' }],
+          requestBody: {
+            required: true,
+            content: jsonContent({
+              type: 'object',
+              properties: { 'send-at': { type: 'string', format: 'date-time' } },
+              required: ['send-at'],
+              additionalProperties: false,
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'The rescheduled message.',
+              content: jsonContent(schemaRef('MessageView')),
+            },
+            ...failures(400, 401, 403, 404, 409, 429, 500),
+          },
+        },
       },
       '/v2/templates': {
         get: {
@@ -620,6 +675,13 @@ function build(): Json {
         },
       },
       parameters: {
+        MessageId: {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'The `tracking-id` of the 202 answer.',
+          schema: { type: 'string' },
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',

@@ -32,6 +32,10 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
     'API Gateway stage throttling (THROTTLED response); the local front end does not throttle',
   'get /v2/messages/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/templates 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'delete /v2/messages/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'patch /v2/messages/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'delete /v2/messages/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
+  'patch /v2/messages/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/templates/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
   'get /v2/templates 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/templates/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
@@ -184,7 +188,7 @@ function operation(method: string, path: string): Json {
 }
 
 /** Checks an answer against the document's response for `method path` and its status, and records it. */
-function conforms(method: 'get' | 'post', path: string, answer: HttpAnswer): void {
+function conforms(method: 'get' | 'post' | 'patch' | 'delete', path: string, answer: HttpAnswer): void {
   const where = `${method} ${path} ${answer.status}`;
   const responses = deref(operation(method, path).responses);
   expect(Object.keys(responses), `${where} is not documented`).toContain(String(answer.status));
@@ -409,6 +413,54 @@ describe('GET /v2/messages and /v2/messages/{id}', () => {
     });
     expect(answer.status).toBe(404);
     conforms('get', '/v2/messages/{id}', answer);
+  });
+});
+
+describe('DELETE and PATCH /v2/messages/{id} (scheduled sends)', () => {
+  it('200 cancel and reschedule, 400 bad send-at, 404 unknown, 409 not scheduled, 401 and 403', async () => {
+    const later = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    const scheduled = await send(gw, sendmms('15551240040', { 'send-at': later(3600) }));
+    expect(scheduled.status).toBe(202);
+    conforms('post', '/v2/', scheduled);
+    const id = String(scheduled.body['tracking-id']);
+    const moved = await call(url(`/v2/messages/${id}`), {
+      method: 'PATCH',
+      apiKey: gw.apiKey,
+      body: { 'send-at': later(7200) },
+    });
+    expect(moved.status).toBe(200);
+    conforms('patch', '/v2/messages/{id}', moved);
+    const bad = await call(url(`/v2/messages/${id}`), {
+      method: 'PATCH',
+      apiKey: gw.apiKey,
+      body: { 'send-at': 'soon' },
+    });
+    expect(bad.status).toBe(400);
+    conforms('patch', '/v2/messages/{id}', bad);
+    const canceled = await call(url(`/v2/messages/${id}`), { method: 'DELETE', apiKey: gw.apiKey });
+    expect(canceled.status).toBe(200);
+    conforms('delete', '/v2/messages/{id}', canceled);
+    for (const method of ['delete', 'patch'] as const) {
+      const init = {
+        method: method.toUpperCase(),
+        ...(method === 'patch' ? { body: { 'send-at': later(600) } } : {}),
+      };
+      const notScheduled = await call(url(`/v2/messages/${id}`), { ...init, apiKey: gw.apiKey });
+      expect(notScheduled.status).toBe(409);
+      conforms(method, '/v2/messages/{id}', notScheduled);
+      const missing = await call(url('/v2/messages/mms_00000000000000000000000000000000'), {
+        ...init,
+        apiKey: gw.apiKey,
+      });
+      expect(missing.status).toBe(404);
+      conforms(method, '/v2/messages/{id}', missing);
+      const unauthorized = await call(url(`/v2/messages/${id}`), init);
+      expect(unauthorized.status).toBe(401);
+      conforms(method, '/v2/messages/{id}', unauthorized);
+      const forbidden = await call(url(`/v2/messages/${id}`), { ...init, apiKey: revokedKey });
+      expect(forbidden.status).toBe(403);
+      conforms(method, '/v2/messages/{id}', forbidden);
+    }
   });
 });
 
