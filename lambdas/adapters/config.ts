@@ -31,6 +31,7 @@ export const ENV = {
   correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
   unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
   eventSources: 'EVENT_SOURCES',
+  postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
   webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
@@ -69,6 +70,8 @@ const schemas = {
   eventBusName: name,
   correlationWindowSeconds: positiveInt.default(3600),
   unknownAfterSeconds: positiveInt.default(72 * 3600),
+  /** Optional token Sinch must give in the postback URL (`?token=…`); empty = no token required. */
+  postbackSharedSecret: z.string().min(16).optional(),
   /** JSON: each allowed EventBridge source and the teams it may send for, e.g. {"com.acme.billing":["billing"]}. */
   eventSources: z
     .string()

@@ -11,10 +11,10 @@ import { loadConfig } from '../adapters/config';
 import { httpRoute, json } from './http';
 import { logger } from './observability';
 
-const config = loadConfig(['postbacksTable']);
+const config = loadConfig(['postbacksTable', 'postbackSharedSecret']);
 const store = new DynamoPostbacks(dynamo(), config.postbacksTable);
 /** Optional shared secret, given by Sinch in the postback URL as `?token=…` (configured per deployment). */
-const sharedSecret = process.env.POSTBACK_SHARED_SECRET || undefined;
+const sharedSecret = config.postbackSharedSecret;
 
 const sameSecret = (given: string | undefined): boolean => {
   if (!sharedSecret) return true;
