@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
-import { call } from './helpers';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { call, waitUntil } from './helpers';
 
 interface Example {
   readonly method: string;
@@ -75,7 +76,10 @@ function matches(documented: unknown, actual: unknown, path = ''): string[] {
 
 let gw: LocalGateway;
 beforeAll(async () => {
-  gw = await startLocalGateway({ accountTps: 50 });
+  gw = await startLocalGateway({
+    accountTps: 50,
+    env: { EVENT_SOURCES: JSON.stringify({ 'com.example.billing': ['local-dev'] }) },
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -87,7 +91,11 @@ it('every example of docs/api.md works as documented', async () => {
   const ids: Record<string, string> = {};
   for (const example of examples) {
     const fill = (s: string) =>
-      s.replace(/\{(tracking-id|template-id)\}/g, (_, k: string) => ids[k] ?? `{${k}}`);
+      s
+        .replace(/\{(tracking-id|template-id)\}/g, (_, k: string) => ids[k] ?? `{${k}}`)
+        .replace(/\{in-(\d+)-hours\}/g, (_, h: string) =>
+          new Date(Date.now() + Number(h) * 3_600_000).toISOString(),
+        );
     const { 'x-api-key': apiKey, ...headers } = example.headers;
     const send = () =>
       call(`${gw.apiUrl}${fill(example.path)}`, {
@@ -109,5 +117,53 @@ it('every example of docs/api.md works as documented', async () => {
       ids['tracking-id'] = answer.body['tracking-id'];
     }
     if (typeof answer.body['template-id'] === 'string') ids['template-id'] = answer.body['template-id'];
+  }
+});
+
+it('the event example of docs/api.md (docs/examples/send-requested.json) is accepted and sent', async () => {
+  const event = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../docs/examples/send-requested.json'), 'utf8'),
+  ) as {
+    source: string;
+    'detail-type': string;
+    detail: { body: { to: string } };
+  };
+  const before = gw.simulator.requests().length;
+  const bus = new EventBridgeClient({
+    endpoint: gw.eventsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const put = await bus.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: event.source,
+            DetailType: event['detail-type'],
+            Detail: JSON.stringify(event.detail),
+            EventBusName: 'mms-gateway-local',
+          },
+        ],
+      }),
+    );
+    const eventId = put.Entries?.[0]?.EventId;
+    await waitUntil('mms.send-accepted for the example event', () =>
+      gw.putEvents.some(
+        (e) =>
+          e.detailType === 'mms.send-accepted' &&
+          (e.detail as Record<string, unknown>)['event-id'] === eventId,
+      ),
+    );
+    await waitUntil('the example to reach Sinch', () =>
+      gw.simulator
+        .requests()
+        .slice(before)
+        .some(
+          (r) => r.outcome === 'accepted' && (r.body as Record<string, unknown>).to === event.detail.body.to,
+        ),
+    );
+  } finally {
+    bus.destroy();
   }
 });
