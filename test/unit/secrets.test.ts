@@ -1,0 +1,68 @@
+/** The Secrets Manager adapter: cache at most 5 minutes, forced refresh, both secret formats, error paths. */
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SecretsManagerSinchKey } from '../../lambdas/adapters/secrets';
+import type { Clock } from '../../lambdas/domain/ports';
+
+const sm = mockClient(SecretsManagerClient);
+let nowMs = 0;
+const clock: Clock = { now: () => new Date(nowMs), sleep: () => Promise.resolve() };
+const provider = () =>
+  new SecretsManagerSinchKey(new SecretsManagerClient({ region: 'us-east-1' }), 'sinch-key', clock);
+
+beforeEach(() => {
+  sm.reset();
+  nowMs = 1_000_000;
+});
+
+describe('SecretsManagerSinchKey', () => {
+  it('reads the key once and serves it from the cache for up to 5 minutes', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'key-1' }).resolves({ SecretString: 'key-2' });
+    const keys = provider();
+    expect(await keys.sinchApiKey()).toBe('key-1');
+    nowMs += 299_000;
+    expect(await keys.sinchApiKey()).toBe('key-1');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    nowMs += 1_000;
+    expect(await keys.sinchApiKey()).toBe('key-2'); // a rotated key is picked up after 5 minutes
+    expect(sm.commandCalls(GetSecretValueCommand, { SecretId: 'sinch-key' })).toHaveLength(2);
+  });
+
+  it('forceRefresh (after an E104) reads it again at once', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'old' }).resolves({ SecretString: 'new' });
+    const keys = provider();
+    expect(await keys.sinchApiKey()).toBe('old');
+    expect(await keys.sinchApiKey({ forceRefresh: true })).toBe('new');
+  });
+
+  it('accepts a JSON secret with apiKey', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"apiKey":"json-key"}' });
+    expect(await provider().sinchApiKey()).toBe('json-key');
+  });
+
+  it('refuses the placeholder a fresh deployment has (no apiKey), so nothing is sent with a bad key', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"placeholder":"x"}' });
+    await expect(provider().sinchApiKey()).rejects.toThrow(/apiKey/);
+  });
+
+  it('concurrent callers share one read', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'shared' });
+    const keys = provider();
+    await Promise.all([keys.sinchApiKey(), keys.sinchApiKey(), keys.sinchApiKey()]);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('passes a missing secret up, and does not cache the failure', async () => {
+    sm.on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'no such secret', $metadata: {} }))
+      .resolves({ SecretString: 'later' });
+    const keys = provider();
+    await expect(keys.sinchApiKey()).rejects.toThrow('no such secret');
+    expect(await keys.sinchApiKey()).toBe('later');
+  });
+});
