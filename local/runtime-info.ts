@@ -8,6 +8,7 @@ export interface RuntimeInfo {
   readonly eventsEndpoint: string;
   readonly eventBusName: string;
   readonly teamsTable: string;
+  readonly postbacksTable: string;
 }
 
 export const RUNTIME_INFO_FILE = join(import.meta.dirname, '..', '.local-data', 'runtime.json');

@@ -59,6 +59,7 @@ writeRuntimeInfo({
   eventsEndpoint: gateway.eventsEndpoint,
   eventBusName: 'mms-gateway-local',
   teamsTable: gateway.tables.teams,
+  postbacksTable: gateway.tables.postbacks,
 });
 
 const body = JSON.stringify({

@@ -7,6 +7,7 @@ import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoPostbacks } from '../../lambdas/adapters/dynamo-postbacks';
+import { runOpsCli } from '../../local/ops-cli';
 import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
 import { verifyWebhookSignature } from '../../lambdas/domain/webhooks';
 import { call, lookup, send, sendmms, waitFor, waitForState, waitUntil } from './helpers';
@@ -175,6 +176,14 @@ describe('orphan postbacks', () => {
           : undefined,
       10_000,
     );
+    // Operators see it with `npm run ops -- orphans`.
+    const lines: string[] = [];
+    const code = await runOpsCli(
+      ['orphans', '--table', gw.tables.postbacks, '--endpoint', gw.dynamoEndpoint],
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(0);
+    expect(lines.some((l) => l.includes('never-sent-by-us#N102#'))).toBe(true);
   });
 });
 
