@@ -5,11 +5,10 @@
  *   orphans [--limit N]   postbacks that never matched a message (after the correlation window)
  *   pending [--limit N]   postbacks still waiting for their message
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoPostbacks } from '../lambdas/adapters/dynamo-postbacks';
-import { readRuntimeInfo } from './runtime-info';
+import { cliDynamo } from './runtime-info';
 
 const USAGE = 'usage: npm run ops -- orphans|pending [--limit N] [--table NAME] [--endpoint URL]';
 
@@ -24,20 +23,12 @@ export async function runOpsCli(argv: string[], out: (line: string) => void = co
     },
   });
   const [command] = positionals;
-  const local = readRuntimeInfo();
-  const table = values.table ?? process.env.POSTBACKS_TABLE ?? local?.postbacksTable;
+  const { table, client } = cliDynamo(values, { envVar: 'POSTBACKS_TABLE', local: 'postbacksTable' });
   if ((command !== 'orphans' && command !== 'pending') || !table) {
+    client.destroy();
     out(table ? USAGE : `No table: give --table or set POSTBACKS_TABLE (or run npm start).\n${USAGE}`);
     return 2;
   }
-  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? local?.dynamoEndpoint;
-  const client = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
   try {
     const postbacks = new DynamoPostbacks(DynamoDBDocumentClient.from(client), table);
     const found = await postbacks.list(command === 'orphans' ? 'orphan' : 'pending', Number(values.limit));

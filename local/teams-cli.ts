@@ -11,14 +11,13 @@
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
 import { isValidQuietHours } from '../lambdas/domain/scheduling';
-import { readRuntimeInfo } from './runtime-info';
+import { cliDynamo } from './runtime-info';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
        npm run teams -- list | rotate <team> | revoke <team> | restore <team>
@@ -44,20 +43,12 @@ export async function runTeamsCli(
     },
   });
   const [command, teamId] = positionals;
-  const local = readRuntimeInfo();
-  const table = values.table ?? process.env.TEAMS_TABLE ?? local?.teamsTable;
+  const { table, client } = cliDynamo(values, { envVar: 'TEAMS_TABLE', local: 'teamsTable' });
   if (!command || !table) {
+    client.destroy();
     out(!table && command ? `No table: give --table or set TEAMS_TABLE.\n${USAGE}` : USAGE);
     return 2;
   }
-  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? local?.dynamoEndpoint;
-  const client = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
   const teams = new DynamoTeams(DynamoDBDocumentClient.from(client), table);
   try {
     switch (command) {

@@ -12,8 +12,8 @@
  * URLs must be https:// and public; --allow-insecure-local (or WEBHOOK_ALLOW_INSECURE_LOCAL=true) also allows
  * http:// to 127.0.0.1 / localhost, for local runs only (the deployed worker refuses them anyway).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { cliDynamo } from './runtime-info';
 import { parseArgs } from 'node:util';
 import { DynamoWebhooks, WebhookNotFoundError } from '../lambdas/adapters/dynamo-webhooks';
 import { checkWebhookUrl, isRotating, signingSecrets } from '../lambdas/domain/webhooks';
@@ -53,19 +53,12 @@ export async function runWebhookCli(
   }
   const { values, positionals } = parsed;
   const [command, teamId, url] = positionals;
-  const table = values.table ?? process.env.TEAMS_TABLE;
+  const { table, client } = cliDynamo(values, { envVar: 'TEAMS_TABLE', local: 'teamsTable' });
   if (!command || !table) {
+    client.destroy();
     out(!table && command ? `No table: give --table or set TEAMS_TABLE.\n${USAGE}` : USAGE);
     return 2;
   }
-  const endpoint = values.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  const client = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
   const webhooks = new DynamoWebhooks(DynamoDBDocumentClient.from(client), table);
   try {
     if (!(WEBHOOK_COMMANDS as readonly string[]).includes(command)) {
