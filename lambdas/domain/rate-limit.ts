@@ -21,6 +21,13 @@ export interface PacerSettings {
 /** Spacing between two sends, in milliseconds. */
 export const emissionIntervalMs = (s: PacerSettings): number => 1000 / (s.accountTps * s.safetyFactor);
 
+/**
+ * How late a worker may wake up for its slot and still send. Slots are spaced 1 / (TPS × factor) apart, so a send
+ * late by L keeps every one-second window at or under the limit while L < 1000 / factor − 1000 ms (111 ms at 0.9),
+ * whatever the TPS. A quarter of that budget goes to waking up; the rest is left for the trip to Sinch.
+ */
+export const maxLatenessMs = (s: PacerSettings): number => (1000 / s.safetyFactor - 1000) / 4;
+
 export type Reservation =
   | { readonly ok: true; readonly sendAtMs: number; readonly newTatMs: number }
   | { readonly ok: false; readonly retryAfterMs: number };

@@ -35,7 +35,7 @@ export interface SendDeps {
   readonly backoff: BackoffPolicy;
   /**
    * A worker that wakes up later than this after its slot started takes a new slot instead of sending late:
-   * a late send would crowd the next slots into the same second and draw E113 (a quarter of the send interval).
+   * a late send would crowd the next slots into the same second and draw E113 (see `maxLatenessMs`).
    */
   readonly maxLatenessMs: number;
   /** What to do when Sinch did not answer after the request was sent (it may have been accepted). */

@@ -10,7 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendQueuedMessage } from '../domain/send';
-import { emissionIntervalMs } from '../domain/rate-limit';
+import { maxLatenessMs } from '../domain/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
@@ -57,7 +57,7 @@ const send = sendQueuedMessage({
   clock: systemClock,
   random: Math.random,
   maxAttempts: config.maxAttempts,
-  maxLatenessMs: emissionIntervalMs(pacerSettings) / 4,
+  maxLatenessMs: maxLatenessMs(pacerSettings),
   backoff: { baseSeconds: config.backoffBaseSeconds, maxSeconds: config.backoffMaxSeconds },
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   log: logger,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emissionIntervalMs,
+  maxLatenessMs,
   reserveSlot,
   teamWindows,
   type PacerSettings,
@@ -74,5 +75,28 @@ describe('teamWindows', () => {
     expect(w.second.endsAtMs).toBe(Date.parse('2026-11-26T00:00:00.000Z'));
     expect(w.day.key).toBe('quota#t1#2026-11-25');
     expect(w.day.endsAtMs).toBe(Date.parse('2026-11-26T00:00:00.000Z'));
+  });
+});
+
+describe('maxLatenessMs', () => {
+  it('leaves every second within the limit when each send is late by up to the whole budget, at any TPS', () => {
+    for (const accountTps of [5, 10, 50, 100]) {
+      const s: PacerSettings = { accountTps, safetyFactor: 0.9, burst: 1, maxWaitMs: 60_000 };
+      const budget = maxLatenessMs(s) * 4; // wake-up lateness plus the trip to Sinch
+      expect(budget).toBeCloseTo(111.1, 0);
+      let tat: number | undefined;
+      const arrivals: number[] = [];
+      for (let i = 0; i < accountTps * 20; i += 1) {
+        const slot = reserveSlot(tat, 0, s);
+        if (!slot.ok) throw new Error('refused');
+        tat = slot.newTatMs;
+        // Worst case: alternate sends exactly on time and as late as the budget allows.
+        arrivals.push(slot.sendAtMs + (i % 2 === 0 ? budget - 0.001 : 0));
+      }
+      arrivals.sort((a, b) => a - b);
+      for (const start of arrivals) {
+        expect(arrivals.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(accountTps);
+      }
+    }
   });
 });
