@@ -55,11 +55,13 @@ const sender = z
     error: 'must be a short code (5-6 digits) or an international number without + (8-15 digits)',
   });
 
+const teamId = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of a-z, 0-9, _ and -' });
+
 const team = z
   .object({
-    id: z
-      .string({ error: 'must be a string' })
-      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of a-z, 0-9, _ and -' }),
+    id: teamId,
     allowedSenders: z.array(sender, { error: 'must be a list of sender numbers' }).min(1, {
       error: 'must list at least one sender number',
     }),
@@ -67,6 +69,27 @@ const team = z
     perDay: int(1, 100_000_000),
   })
   .strict();
+
+/** The `source` of the gateway's own events (status changes, send results); producers may not use it. */
+export const GATEWAY_EVENT_SOURCE = 'mms-gateway';
+
+/** An EventBridge event source a producer puts: printable, at most 256 characters, not AWS's nor the gateway's. */
+const eventSource = z
+  .string({ error: 'must be a string' })
+  .regex(/^[\x21-\x7e]{1,256}$/, { error: 'must be 1-256 printable characters without spaces' })
+  .refine((s) => !s.startsWith('aws.'), { error: 'must not start with "aws." (reserved for AWS services)' })
+  .refine((s) => s !== GATEWAY_EVENT_SOURCE, {
+    error: `must not be "${GATEWAY_EVENT_SOURCE}" (the gateway's own events)`,
+  });
+
+const eventProducer = z
+  .string({ error: 'must be a string' })
+  .refine((p) => /^\d{12}$/.test(p) || /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(p), {
+    error: 'must be a 12-digit account id or an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  });
+
+/** Lambda allows 4 KB of environment per function; the EVENT_SOURCES JSON gets at most this share of it. */
+export const EVENT_SOURCES_MAX_JSON_BYTES = 2048;
 
 /**
  * Every key of a stage's configuration. Defaults are the values a first deployment should start with;
@@ -152,6 +175,46 @@ export const gatewayConfigSchema = z
     /** Teams to create with the teams CLI (their keys are never in config). */
     teams: z.array(team, { error: 'must be a list of teams' }).default([]),
 
+    /**
+     * Event-triggered sends: each EventBridge `source` allowed to put `mms.send-requested` events, and the teams
+     * (ids of `teams`) it may send for. Passed to the events Lambda as EVENT_SOURCES. Default: none.
+     */
+    eventSources: z
+      .record(
+        eventSource,
+        z
+          .array(teamId, { error: 'must be a list of team ids' })
+          .min(1, { error: 'must list at least one team id' }),
+        {
+          error: (issue) =>
+            issue.code === 'invalid_type' ? 'must be an object of source → list of team ids' : undefined,
+        },
+      )
+      .default({}),
+    /**
+     * Who besides the gateway's own account may put `mms.send-requested` events on the bus (bus resource policy):
+     * 12-digit account ids or IAM role ARNs. Default: none (principals of the same account, with IAM permission).
+     */
+    eventProducers: z
+      .array(eventProducer, { error: 'must be a list of account ids or IAM role ARNs' })
+      .default([]),
+
+    /** Status webhooks (docs/webhooks.md). Unset keys keep the webhook Lambda's defaults. */
+    webhooks: z
+      .object({
+        /** Time a team's endpoint has to answer one delivery. */
+        timeoutMs: int(1000, 20_000).optional(),
+        /** Delays between attempts, in seconds (the last one repeats); each at most 900 (SQS). */
+        retryDelaysSeconds: z
+          .array(int(0, 900), { error: 'must be a list of whole seconds from 0 to 900' })
+          .min(1, { error: 'must list at least one delay' })
+          .optional(),
+        /** How long after its first attempt an event is still retried. */
+        retryMaxAgeSeconds: int(60, 7 * 24 * 3600).optional(),
+      })
+      .strict()
+      .default({}),
+
     /** Who receives the alarms (SNS email subscription; confirm the e-mail after the first deploy). */
     alarmEmail: z.email({ error: 'must be an e-mail address' }),
     logRetentionDays: z
@@ -212,6 +275,42 @@ export const gatewayConfigSchema = z
       if (ids.indexOf(id) !== i)
         ctx.addIssue({ code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${id}"` });
     });
+    for (const [source, teams] of Object.entries(c.eventSources)) {
+      teams.forEach((id, i) => {
+        if (!ids.includes(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['eventSources', source, i],
+            message: `unknown team "${id}" (must be the id of a team in "teams")`,
+          });
+        } else if (teams.indexOf(id) !== i) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['eventSources', source, i],
+            message: `duplicate team "${id}"`,
+          });
+        }
+      });
+    }
+    if (Buffer.byteLength(JSON.stringify(c.eventSources)) > EVENT_SOURCES_MAX_JSON_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['eventSources'],
+        message: `must be at most ${EVENT_SOURCES_MAX_JSON_BYTES} bytes as JSON (it is a Lambda environment variable)`,
+      });
+    }
+    if (c.eventProducers.length > 0 && Object.keys(c.eventSources).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['eventProducers'],
+        message: 'needs eventSources: producers may put events only with a configured source',
+      });
+    }
+    c.eventProducers.forEach((p, i) => {
+      if (c.eventProducers.indexOf(p) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['eventProducers', i], message: `duplicate producer "${p}"` });
+      }
+    });
     for (const [i, zone] of (c.fixedEgressIp.availabilityZones ?? []).entries()) {
       if (!zone.startsWith(c.region)) {
         ctx.addIssue({
@@ -230,7 +329,13 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>(
     (out, part) =>
-      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
+      typeof part === 'number'
+        ? `${out}[${part}]`
+        : !/^[A-Za-z_$][\w$]*$/.test(String(part))
+          ? `${out}[${JSON.stringify(String(part))}]`
+          : out
+            ? `${out}.${String(part)}`
+            : String(part),
     '',
   );
 
@@ -246,6 +351,10 @@ export function parseConfig(raw: unknown, source: string): GatewayConfig {
       return issue.keys.map((key) => `${source}: ${formatPath([...issue.path, key])}: unknown key`);
     }
     const key = formatPath(issue.path);
+    // A bad record key (an event source): its own rule's message, not zod's "Invalid key in record".
+    if (issue.code === 'invalid_key') {
+      return issue.issues.map((inner) => `${source}: ${key}: ${inner.message}`);
+    }
     const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
     return [`${source}: ${key || '(file)'}: ${missing ? 'is required' : issue.message}`];
   });

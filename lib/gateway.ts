@@ -18,7 +18,7 @@ export function createGateway(app: App, config: GatewayConfig): Gateway {
   const stateful = new StatefulStack(app, `${name}-Stateful`, {
     env,
     config,
-    description: `MMS gateway ${config.stage}: tables, send queue, Sinch key secret, event bus (retained)`,
+    description: `MMS gateway ${config.stage}: tables, queues, Sinch key secret, event bus and rules, schedule group (retained)`,
     terminationProtection: config.removalPolicy === 'retain',
   });
   const stateless = new StatelessStack(app, `${name}-Stateless`, {

@@ -12,7 +12,16 @@ import { METRICS_NAMESPACE, PROJECT_ROOT, type GatewayConfig } from '../config';
 
 /** The Lambda handlers, one file each in `lambdas/handlers/`. */
 export type HandlerName =
-  'authorizer' | 'ingest' | 'query' | 'send' | 'postback' | 'status-processor' | 'sweep';
+  | 'authorizer'
+  | 'ingest'
+  | 'query'
+  | 'manage'
+  | 'events'
+  | 'send'
+  | 'postback'
+  | 'status-processor'
+  | 'sweep'
+  | 'webhook';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
 export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';

@@ -5,6 +5,7 @@ import {
   IdentitySource,
   LambdaIntegration,
   RequestAuthorizer,
+  type Method,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -30,6 +31,8 @@ export interface IngestApiProps {
   readonly ingest: IFunction;
   /** GET /v2/messages[/{id}], GET /v2/templates[/{id}] and GET /v2/openapi.json */
   readonly query: IFunction;
+  /** DELETE /v2/messages/{id} (cancel a scheduled send) and PATCH /v2/messages/{id} (move it) */
+  readonly manage: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
@@ -48,8 +51,8 @@ const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(
 
 /**
  * The API internal teams call, shaped like Sinch's: a regional REST API with POST /v2/ (the Sinch JSON body),
- * GET /v2/messages?client-reference=…, GET /v2/messages/{id}, GET /v2/templates[/{id}] and GET
- * /v2/openapi.json. Every method is behind the Lambda REQUEST
+ * GET /v2/messages?client-reference=…, GET, DELETE and PATCH /v2/messages/{id}, GET /v2/templates[/{id}] and
+ * GET /v2/openapi.json. Every method but the OpenAPI document is behind the Lambda REQUEST
  * authorizer on `x-api-key`; authorizer refusals and API Gateway's own errors answer with Sinch-shaped bodies
  * (401/403 E104, 404, 413, 429, 5xx). A WAF web ACL refuses bodies above the configured size, since API Gateway
  * has no body-size validator. JSON access logs, ERROR execution logs, X-Ray and stage throttling are on.
@@ -57,6 +60,8 @@ const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(
 export class IngestApi extends Construct {
   readonly api: RestApi;
   readonly webAcl: CfnWebACL;
+  /** GET /v2/openapi.json, the only method without the authorizer. */
+  readonly openApiMethod: Method;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -81,17 +86,29 @@ export class IngestApi extends Construct {
 
     const ingest = new LambdaIntegration(props.ingest, { allowTestInvoke: false });
     const query = new LambdaIntegration(props.query, { allowTestInvoke: false });
+    const manage = new LambdaIntegration(props.manage, { allowTestInvoke: false });
     // API Gateway matches /v2 and /v2/ to the same resource: POST /v2/ is Sinch's URL.
     const v2 = this.api.root.addResource('v2');
     v2.addMethod('POST', ingest);
     const messages = v2.addResource('messages');
     messages.addMethod('GET', query);
-    messages.addResource('{id}').addMethod('GET', query);
+    const message = messages.addResource('{id}');
+    message.addMethod('GET', query);
+    message.addMethod('DELETE', manage);
+    message.addMethod('PATCH', manage);
     const templates = v2.addResource('templates');
     templates.addMethod('GET', query);
     templates.addResource('{id}').addMethod('GET', query);
-    // The OpenAPI document needs no team, but stays behind the authorizer like every method: teams have keys.
-    v2.addResource('openapi.json').addMethod('GET', query);
+    // The OpenAPI document is public: it describes the API and needs no team (the query handler serves it
+    // before looking for one), so tools and people can read it without a key.
+    this.openApiMethod = v2
+      .addResource('openapi.json')
+      .addMethod('GET', query, { authorizationType: AuthorizationType.NONE });
+    Validations.of(this.openApiMethod).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /v2/openapi.json serves the static OpenAPI description of the API (no team data, no side effect), public on purpose so clients and tools can read it without a key; every other method has the x-api-key authorizer. Stage throttling and the WAF still apply.',
+    });
 
     const responses: [string, ResponseType, number, ErrorCode, string?][] = [
       ['Unauthorized', ResponseType.UNAUTHORIZED, 401, 'E104', 'Missing or invalid x-api-key.'],
@@ -175,7 +192,7 @@ export class IngestApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
-        'Callers are internal systems with per-team API keys (x-api-key, the Sinch convention), checked by a Lambda REQUEST authorizer on every method; there is no Cognito user pool by design.',
+        'Callers are internal systems with per-team API keys (x-api-key, the Sinch convention), checked by a Lambda REQUEST authorizer on every method but the public GET /v2/openapi.json; there is no Cognito user pool by design.',
     });
     Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

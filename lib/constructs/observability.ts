@@ -34,6 +34,10 @@ export interface ObservabilityProps {
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly processorDeadLetterQueue: IQueue;
+  /** Send-requested events the events worker or EventBridge could not get through. */
+  readonly eventsDeadLetterQueue: IQueue;
+  /** Status events the webhook worker or EventBridge could not get through. */
+  readonly webhookDeadLetterQueue: IQueue;
   readonly ingestApi: RestApi;
   readonly postbackApi: RestApi;
 }
@@ -48,12 +52,20 @@ const SEND_OUTCOME_METRICS = [
   'SendDeferred',
 ];
 const POSTBACK_METRICS = ['Postback_applied', 'Postback_pending', 'Postback_orphan', 'Postback_ignored'];
+/** What the events worker and the webhook worker count. */
+const EVENT_AND_WEBHOOK_METRICS = [
+  'EventSendAccepted',
+  'EventSendRejected',
+  'WebhookDelivered',
+  'WebhookFailed',
+  'WebhookAbandoned',
+];
 
 /**
  * Alarms, an encrypted SNS topic that e-mails them, and one dashboard. Each alarm has a runbook entry in
- * docs/operations.md under its name: SendDlqNotEmpty, ProcessorDlqNotEmpty, SendErrors, SendThrottles,
- * SendRetries, SendQueueBacklog, IngestApi5xx, PostbackApi5xx, ProcessorIteratorAge, SweepErrors and
- * OrphanPostbacks.
+ * docs/operations.md under its name: SendDlqNotEmpty, ProcessorDlqNotEmpty, EventsDlqNotEmpty,
+ * WebhookDlqNotEmpty, SendErrors, SendThrottles, SendRetries, SendQueueBacklog, IngestApi5xx, PostbackApi5xx,
+ * ProcessorIteratorAge, SweepErrors and OrphanPostbacks.
  */
 export class Observability extends Construct {
   readonly topic: Topic;
@@ -110,22 +122,30 @@ export class Observability extends Construct {
       alarms[name] = created;
     };
 
+    const deadLetters = (queue: IQueue): IMetric =>
+      queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) });
     alarm(
       'SendDlqNotEmpty',
-      'Messages are in the send dead-letter queue (attempts exhausted or a send crashed repeatedly).',
-      props.sendDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: Duration.minutes(1),
-      }),
+      'Messages are in the send dead-letter queue (attempts exhausted, a send crashed repeatedly, or a schedule could not put a scheduled message on the send queue).',
+      deadLetters(props.sendDeadLetterQueue),
       0,
     );
     alarm(
       'ProcessorDlqNotEmpty',
       'Postback stream records failed every retry of the status processor.',
-      props.processorDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: Duration.minutes(1),
-      }),
+      deadLetters(props.processorDeadLetterQueue),
+      0,
+    );
+    alarm(
+      'EventsDlqNotEmpty',
+      'mms.send-requested events are in the events dead-letter queue (the events worker failed on them 5 times, or EventBridge could not deliver them to the events queue).',
+      deadLetters(props.eventsDeadLetterQueue),
+      0,
+    );
+    alarm(
+      'WebhookDlqNotEmpty',
+      'Status events are in the webhook dead-letter queue (the webhook worker failed on them 5 times, or EventBridge could not deliver them to the webhook queue).',
+      deadLetters(props.webhookDeadLetterQueue),
       0,
     );
     alarm(
@@ -228,6 +248,27 @@ export class Observability extends Construct {
         right: [
           props.processorFunction.metric('IteratorAge', { statistic: 'Maximum', label: 'iterator age' }),
         ],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Event-triggered sends and webhooks per minute',
+        left: EVENT_AND_WEBHOOK_METRICS.map((name) => emf(name).with({ label: name })),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues (messages)',
+        left: (
+          [
+            ['send', props.sendDeadLetterQueue],
+            ['events', props.eventsDeadLetterQueue],
+            ['webhook', props.webhookDeadLetterQueue],
+            ['status processor', props.processorDeadLetterQueue],
+          ] as const
+        ).map(([label, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label }),
+        ),
         width: 12,
       }),
     );

@@ -23,6 +23,8 @@ import {
   type TableId,
 } from '../data-model';
 import { resourcePrefix, type GatewayConfig } from '../config';
+import { EventRouting } from '../constructs/event-routing';
+import { SendScheduling } from '../constructs/send-scheduling';
 
 type QueueKey = keyof typeof QUEUES;
 
@@ -42,7 +44,8 @@ export const removalPolicyOf = (config: GatewayConfig): RemovalPolicy =>
 /**
  * Everything that holds data or identity and must outlive a redeploy of the code: the DynamoDB tables and the
  * queues with their dead-letter queues (all built from lib/data-model.ts), the Sinch API key secret, the
- * gateway's EventBridge bus and, with fixedEgressIp, the Elastic IPs Sinch may allowlist. Retained on stack
+ * gateway's EventBridge bus with its rules into the queues, the Scheduler group holding scheduled sends and
+ * the role that fires them and, with fixedEgressIp, the Elastic IPs Sinch may allowlist. Retained on stack
  * deletion (tables also deletion-protected) unless the config says `removalPolicy: destroy`.
  */
 export class StatefulStack extends Stack {
@@ -53,6 +56,10 @@ export class StatefulStack extends Stack {
   readonly sendDeadLetterQueue: Queue;
   readonly sinchSecret: Secret;
   readonly eventBus: EventBus;
+  /** The bus's rules (send requests → events queue, status changes → webhook queue) and its producer policy. */
+  readonly eventRouting: EventRouting;
+  /** The schedule group of scheduled sends and the role EventBridge Scheduler fires them with. */
+  readonly scheduling: SendScheduling;
   /** Allocation ids of the fixed egress addresses (empty unless fixedEgressIp is enabled). */
   readonly egressAllocationIds: readonly string[];
 
@@ -108,6 +115,20 @@ export class StatefulStack extends Stack {
 
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: physicalName(prefix, 'events') });
     this.eventBus.applyRemovalPolicy(removalPolicy);
+    this.eventRouting = new EventRouting(this, 'EventRouting', {
+      eventBus: this.eventBus,
+      sendRequests: { queue: queues.events, deadLetterQueue: queues.eventsDlq },
+      statusChanges: { queue: queues.webhook, deadLetterQueue: queues.webhookDlq },
+      producers: config.eventProducers,
+      producerSources: Object.keys(config.eventSources),
+    });
+
+    this.scheduling = new SendScheduling(this, 'Scheduling', {
+      groupName: physicalName(prefix, 'schedules'),
+      sendQueue: this.sendQueue,
+      deadLetterQueue: this.sendDeadLetterQueue,
+      removalPolicy,
+    });
 
     const egress = config.fixedEgressIp;
     this.egressAllocationIds = egress.enabled
@@ -135,6 +156,15 @@ export class StatefulStack extends Stack {
       description: 'Put the Sinch API key here (aws secretsmanager put-secret-value)',
     });
     new CfnOutput(this, 'SendDeadLetterQueueUrl', { value: this.sendDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: 'Put mms.send-requested events here (aws events put-events, docs/deploy.md)',
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      value: this.eventBus.eventBusArn,
+      description: 'The bus ARN producers in other accounts (eventProducers) put events to',
+    });
+    new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduling.groupName });
   }
 
   private table(

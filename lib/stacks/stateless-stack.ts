@@ -5,30 +5,31 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INDEX, type TableId } from '../data-model';
+import { INDEX, type QUEUES, type TableId } from '../data-model';
 import { postbackRateLimit, resourcePrefix, type GatewayConfig } from '../config';
+import { AcceptAccess, type SchedulingAccess } from '../constructs/accept-access';
 import { EgressNetwork } from '../constructs/egress-network';
+import { EventSends } from '../constructs/event-sends';
 import { GatewayFunction, type FunctionDefaults } from '../constructs/gateway-function';
 import { IngestApi } from '../constructs/ingest-api';
 import { Observability } from '../constructs/observability';
 import { PostbackApi } from '../constructs/postback-api';
 import { SendPipeline } from '../constructs/send-pipeline';
 import { StatusProcessing } from '../constructs/status-processing';
+import { WebhookDelivery } from '../constructs/webhook-delivery';
 import { removalPolicyOf } from './stateful-stack';
-
-/**
- * Environment variable of the postback handler's optional shared token. Not (yet) in `ENV`
- * (lambdas/adapters/config.ts): the handler reads `process.env.POSTBACK_SHARED_SECRET` directly.
- */
-export const POSTBACK_SHARED_SECRET_VARIABLE = 'POSTBACK_SHARED_SECRET';
 
 /** The stateful resources the code works on, passed as typed references from the StatefulStack. */
 export interface StatefulResources {
   readonly tables: Readonly<Record<TableId, ITable>>;
+  /** Every queue of the data model, by its key in QUEUES. */
+  readonly queues: Readonly<Record<keyof typeof QUEUES, IQueue>>;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly sinchSecret: ISecret;
   readonly eventBus: IEventBus;
+  /** The Scheduler group and execution role of scheduled sends. */
+  readonly scheduling: SchedulingAccess;
   readonly egressAllocationIds: readonly string[];
 }
 
@@ -38,21 +39,33 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The code and its front doors, replaceable at any time: the ingest API (with its authorizer, ingest and query
- * Lambdas), the send pipeline, the postback API, status processing, the optional egress network, and alarms
- * and dashboard. It only wires: every rule lives in lambdas/domain, every setting comes from the config.
+ * The code and its front doors, replaceable at any time: the ingest API (with its authorizer, ingest, query and
+ * manage Lambdas), the events worker, the send pipeline, the postback API, status processing, webhook delivery,
+ * the optional egress network, and alarms and dashboard. It only wires: every rule lives in lambdas/domain,
+ * every setting comes from the config.
  */
 export class StatelessStack extends Stack {
   readonly ingestApi: IngestApi;
   readonly postbackApi: PostbackApi;
+  readonly eventSends: EventSends;
   readonly sendPipeline: SendPipeline;
   readonly statusProcessing: StatusProcessing;
+  readonly webhookDelivery: WebhookDelivery;
   readonly observability: Observability;
   readonly functions: Readonly<Record<string, GatewayFunction>>;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
+    const egressZones = config.fixedEgressIp.availabilityZones ?? [`${config.region}a`, `${config.region}b`];
+    if (config.fixedEgressIp.enabled) {
+      // The VPC checks its zones against the stack's, which would be an AWS lookup: synth stays offline by
+      // telling the stack its zones (must happen before any child construct is added).
+      this.node.setContext(
+        `availability-zones:account=${config.account}:region=${config.region}`,
+        egressZones,
+      );
+    }
     const { tables } = stateful;
     const prefix = resourcePrefix(config);
     const removalPolicy = removalPolicyOf(config);
@@ -77,27 +90,24 @@ export class StatelessStack extends Stack {
       environment: { authCacheSeconds: String(config.authCacheSeconds) },
     }).grantTable('teamsTable', tables.teams, { items: ['GetItem'] });
 
-    const ingest = new GatewayFunction(this, 'Ingest', {
-      handler: 'ingest',
-      description: 'POST /v2/: validates, records and queues a team’s MMS request',
-      defaults,
-      environment: {
-        sendQueueUrl: stateful.sendQueue.queueUrl,
-        sendDlqUrl: stateful.sendDeadLetterQueue.queueUrl,
-        requireServiceId: String(config.requireServiceId),
-        ...(config.sinchServiceId !== undefined ? { defaultServiceId: config.sinchServiceId } : {}),
-      },
-    })
-      .grantTable('messagesTable', tables.messages, { items: ['PutItem', 'UpdateItem'] })
-      // savemms records a template; sendsavedmms resolves one by gateway id or Sinch mms-id.
-      .grantTable('templatesTable', tables.templates, {
-        items: ['GetItem', 'PutItem', 'UpdateItem'],
-        queryIndexes: [INDEX.templatesByMmsId],
-      })
-      .grantTable('controlTable', tables.control, {
-        items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
-      });
-    stateful.sendQueue.grantSendMessages(ingest.role);
+    // The one accept use case behind every entry: the HTTP ingest and the events worker get the same access.
+    const accept = new AcceptAccess({
+      config,
+      messagesTable: tables.messages,
+      templatesTable: tables.templates,
+      controlTable: tables.control,
+      sendQueue: stateful.sendQueue,
+      sendDeadLetterQueue: stateful.sendDeadLetterQueue,
+      scheduling: stateful.scheduling,
+    });
+
+    const ingest = accept.grantTo(
+      new GatewayFunction(this, 'Ingest', {
+        handler: 'ingest',
+        description: 'POST /v2/: validates, records and queues (or schedules) a team’s MMS request',
+        defaults,
+      }),
+    );
 
     const query = new GatewayFunction(this, 'Query', {
       handler: 'query',
@@ -113,22 +123,36 @@ export class StatelessStack extends Stack {
         queryIndexes: [INDEX.templatesByTeam],
       });
 
+    const manage = new GatewayFunction(this, 'Manage', {
+      handler: 'manage',
+      description: 'DELETE and PATCH /v2/messages/{id}: cancels or moves a team’s scheduled message',
+      defaults,
+    }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
+    stateful.scheduling.grantScheduling(manage);
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
       authorizer: authorizer.function,
       ingest: ingest.function,
       query: query.function,
+      manage: manage.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
     });
 
+    this.eventSends = new EventSends(this, 'EventSends', {
+      defaults,
+      config,
+      queue: stateful.queues.events,
+      teamsTable: tables.teams,
+      eventBus: stateful.eventBus,
+      accept,
+    });
+
     const network = config.fixedEgressIp.enabled
       ? new EgressNetwork(this, 'EgressNetwork', {
-          availabilityZones: config.fixedEgressIp.availabilityZones ?? [
-            `${config.region}a`,
-            `${config.region}b`,
-          ],
+          availabilityZones: egressZones,
           eipAllocationIds: stateful.egressAllocationIds,
           logRetentionDays: config.logRetentionDays,
           removalPolicy,
@@ -154,8 +178,8 @@ export class StatelessStack extends Stack {
     }).grantTable('postbacksTable', tables.postbacks, { items: ['PutItem'] });
     if (config.postbackSharedSecretName !== undefined) {
       // Resolved by CloudFormation at deploy time; the handler compares it with the URL's ?token=.
-      postback.function.addEnvironment(
-        POSTBACK_SHARED_SECRET_VARIABLE,
+      postback.setEnv(
+        'postbackSharedSecret',
         SecretValue.secretsManager(config.postbackSharedSecretName).unsafeUnwrap(),
       );
     }
@@ -179,14 +203,25 @@ export class StatelessStack extends Stack {
       namePrefix: prefix,
     });
 
+    this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
+      defaults,
+      config,
+      queue: stateful.queues.webhook,
+      teamsTable: tables.teams,
+      messagesTable: tables.messages,
+    });
+
     this.functions = {
       authorizer,
       ingest,
       query,
+      manage,
+      events: this.eventSends.worker,
       send: this.sendPipeline.send,
       postback,
       statusProcessor: this.statusProcessing.processor,
       sweep: this.statusProcessing.sweep,
+      webhook: this.webhookDelivery.worker,
     };
 
     this.observability = new Observability(this, 'Observability', {
@@ -201,6 +236,8 @@ export class StatelessStack extends Stack {
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       processorDeadLetterQueue: this.statusProcessing.processorDeadLetterQueue,
+      eventsDeadLetterQueue: stateful.queues.eventsDlq,
+      webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
     });

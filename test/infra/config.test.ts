@@ -116,6 +116,61 @@ describe('a bad config fails with one message naming the file and the key', () =
       'teams[0].apiKey: unknown key',
     ],
     [
+      'an event source reserved for AWS',
+      { eventSources: { 'aws.s3': ['marketing'] } },
+      'eventSources["aws.s3"]: must not start with "aws."',
+    ],
+    [
+      "the gateway's own event source",
+      { eventSources: { 'mms-gateway': ['marketing'] } },
+      'eventSources["mms-gateway"]: must not be "mms-gateway"',
+    ],
+    [
+      'an event source with a space',
+      { eventSources: { 'com.example billing': ['marketing'] } },
+      'eventSources["com.example billing"]: must be 1-256 printable characters',
+    ],
+    [
+      'an event source for a team that is not in teams',
+      { eventSources: { 'com.example.billing': ['marketing', 'markting'] } },
+      'eventSources["com.example.billing"][1]: unknown team "markting"',
+    ],
+    [
+      'an event source without teams',
+      { eventSources: { 'com.example.billing': [] } },
+      'eventSources["com.example.billing"]: must list at least one team id',
+    ],
+    [
+      'event sources as a list',
+      { eventSources: ['com.example.billing'] },
+      'eventSources: must be an object of source → list of team ids',
+    ],
+    [
+      'event sources too large for a Lambda environment variable',
+      {
+        eventSources: Object.fromEntries(
+          Array.from({ length: 80 }, (_, i) => [`com.example.source-${i}`, ['marketing']]),
+        ),
+      },
+      'eventSources: must be at most 2048 bytes as JSON',
+    ],
+    [
+      'a producer that is an IAM user',
+      { eventProducers: ['arn:aws:iam::123456789012:user/alice'] },
+      'eventProducers[0]: must be a 12-digit account id or an IAM role ARN',
+    ],
+    [
+      'producers without any event source',
+      { eventSources: {}, eventProducers: ['123456789012'] },
+      'eventProducers: needs eventSources',
+    ],
+    [
+      'a webhook retry delay longer than SQS allows',
+      { webhooks: { retryDelaysSeconds: [10, 1800] } },
+      'webhooks.retryDelaysSeconds[1]: must be a whole number from 0 to 900',
+    ],
+    ['a misspelt webhook key', { webhooks: { timeout: 5000 } }, 'webhooks.timeout: unknown key'],
+    [
       'a bad egress zone',
       { fixedEgressIp: { enabled: true, availabilityZones: ['us-east-1a', 'us-east-1b'] } },
       'fixedEgressIp.availabilityZones[0]: must be a zone of eu-west-1',
@@ -199,7 +254,7 @@ describe('defaults and derived values', () => {
     alarmEmail: 'ops@example.com',
   };
 
-  it('fills safe defaults: retain, no fixed egress, a 60 s auth cache, 30-day logs', () => {
+  it('fills safe defaults: retain, no fixed egress, a 60 s auth cache, 30-day logs, no event sources or producers', () => {
     const config = parseConfig(minimal, 'test');
     expect(config).toMatchObject({
       removalPolicy: 'retain',
@@ -207,7 +262,23 @@ describe('defaults and derived values', () => {
       authCacheSeconds: 60,
       logRetentionDays: 30,
       teams: [],
+      eventSources: {},
+      eventProducers: [],
+      webhooks: {},
     });
+  });
+
+  it('accepts account ids and role ARNs as event producers', () => {
+    const config = parseConfig(
+      {
+        ...minimal,
+        teams: [{ id: 'billing', allowedSenders: ['28444'], perSecond: 1, perDay: 10 }],
+        eventSources: { 'com.example.billing': ['billing'] },
+        eventProducers: ['123456789012', 'arn:aws:iam::210987654321:role/producers/billing-events'],
+      },
+      'test',
+    );
+    expect(config.eventProducers).toHaveLength(2);
   });
 
   it('sizes the postback rate limit from the account throughput unless configured', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { QUEUES } from '../../lib/data-model';
 import { configWith, props, resources, synth, text, type Json } from './support';
+
+const pascal = (id: string): string =>
+  id
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 
 const dev = synth(configWith('dev'));
 const alarms = Object.values(resources(dev.stateless, 'AWS::CloudWatch::Alarm')).map(props);
@@ -32,6 +39,8 @@ describe('alarms', () => {
   it.each([
     'SendDlqNotEmpty',
     'ProcessorDlqNotEmpty',
+    'EventsDlqNotEmpty',
+    'WebhookDlqNotEmpty',
     'SendErrors',
     'SendThrottles',
     'SendRetries',
@@ -48,14 +57,34 @@ describe('alarms', () => {
     expect(a.TreatMissingData).toBe('notBreaching');
   });
 
-  it('fires on the first message in either dead-letter queue', () => {
-    for (const name of ['SendDlqNotEmpty', 'ProcessorDlqNotEmpty']) {
+  it('fires on the first message in any dead-letter queue', () => {
+    for (const name of [
+      'SendDlqNotEmpty',
+      'ProcessorDlqNotEmpty',
+      'EventsDlqNotEmpty',
+      'WebhookDlqNotEmpty',
+    ]) {
       expect(alarm(name)).toMatchObject({
         MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
+  });
+
+  it.each([
+    ['EventsDlqNotEmpty', QUEUES.eventsDlq.id],
+    ['WebhookDlqNotEmpty', QUEUES.webhookDlq.id],
+    ['SendDlqNotEmpty', QUEUES.sendDlq.id],
+  ])('%s watches the %s queue', (name, queue) => {
+    const dimensions = alarm(name).Dimensions as { Name: string; Value: unknown }[];
+    expect(dimensions.map((d) => d.Name)).toEqual(['QueueName']);
+    expect(text(dimensions[0]?.Value)).toMatch(new RegExp(`${pascal(queue)}Queue[0-9A-F]+QueueName`));
+  });
+
+  it('says in SendDlqNotEmpty that failed schedules land there too', () => {
+    expect(alarm('SendDlqNotEmpty').AlarmDescription).toMatch(/schedule/);
   });
 
   it('fires on send Lambda errors', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/adapters/config';
+import { SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
 import { errorBody } from '../../lambdas/domain/errors';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {
@@ -31,8 +32,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all seven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(7);
+  it('runs all ten handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(10);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -64,14 +65,14 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('names handler settings only with the variable names of lambdas/adapters/config.ts (ENV)', () => {
+  it('names handler settings only with the variable names of lambdas/adapters (ENV, SCHEDULER_ENV)', () => {
     const known = new Set<string>([
       ...Object.values(ENV),
+      ...Object.values(SCHEDULER_ENV),
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_LOG_LEVEL',
-      'POSTBACK_SHARED_SECRET',
     ]);
     for (const fn of Object.values(functions)) {
       for (const name of Object.keys((props(fn).Environment as { Variables: Json }).Variables)) {
@@ -140,6 +141,13 @@ describe('least privilege', () => {
     }
   });
 
+  it('never lets a deployed webhook worker call http:// or loopback targets', () => {
+    for (const fn of Object.values(functions)) {
+      const variables = (props(fn).Environment as { Variables: Json }).Variables;
+      expect(variables[ENV.webhookAllowInsecureLocal]).toBeUndefined();
+    }
+  });
+
   it('keeps the read-only functions read-only', () => {
     const writes = /dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)|sqs:SendMessage|events:PutEvents/;
     for (const handler of ['authorizer', 'query'] as const) {
@@ -149,7 +157,11 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the ingest Lambda create templates and messages (PutItem)', () => {
+  it('lets only the accept entries (ingest, events worker) create templates and messages (PutItem)', () => {
+    const accepting = [
+      roleOfFunction(stateless, functionOf(prod, 'ingest')),
+      roleOfFunction(stateless, functionOf(prod, 'events')),
+    ].sort();
     for (const table of ['TemplatesTable', 'MessagesTable']) {
       const creators = Object.entries(rolesStatements)
         .filter(([, statements]) =>
@@ -159,7 +171,51 @@ describe('least privilege', () => {
           ),
         )
         .map(([role]) => role);
-      expect(creators, table).toEqual([roleOfFunction(stateless, functionOf(prod, 'ingest'))]);
+      expect(creators.sort(), table).toEqual(accepting);
+    }
+  });
+
+  it('gives the events worker exactly the accept access of the HTTP ingest, plus teams, the bus and its queue', () => {
+    const dataActions = (handler: Parameters<typeof statementsOf>[0]) =>
+      statementsOf(handler)
+        .filter((s) => !actionsOf(s).some((a) => /^(logs|xray):/.test(a)))
+        .map((s) => text({ Action: actionsOf(s), Resource: s.Resource }));
+    const ingest = dataActions('ingest');
+    const events = dataActions('events');
+    for (const statement of ingest) expect(events).toContain(statement);
+    const extra = events.filter((s) => !ingest.includes(s)).join('\n');
+    expect(extra).toContain('dynamodb:GetItem');
+    expect(extra).toContain('TeamsTable');
+    expect(extra).toContain('events:PutEvents');
+    expect(extra).toContain('sqs:ReceiveMessage');
+  });
+
+  it('lets the manage Lambda only read and update messages (besides scheduling)', () => {
+    const dynamo = statementsOf('manage').filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(dynamo.flatMap(resourcesOf).every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
+    expect(statementsOf('manage').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
+  });
+
+  it('lets the webhook worker read teams, read and update messages, and send only to the webhook queue', () => {
+    const data = statementsOf('webhook').filter((s) => !actionsOf(s).some((a) => /^(logs|xray):/.test(a)));
+    const byAction = (action: string) =>
+      data.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf);
+    expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TeamsTable'))).toBe(true);
+    expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
+    expect(byAction('dynamodb:UpdateItem').every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
+    expect(byAction('dynamodb:UpdateItem').length).toBeGreaterThan(0);
+    expect(byAction('sqs:SendMessage').map(text)).toEqual([
+      expect.stringMatching(/WebhookQueue[0-9A-F]*Arn/),
+    ]);
+    const actions = new Set(data.flatMap(actionsOf));
+    for (const forbidden of [
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'events:PutEvents',
+      'secretsmanager:GetSecretValue',
+    ]) {
+      expect(actions).not.toContain(forbidden);
     }
   });
 
@@ -181,30 +237,63 @@ describe('ingest API', () => {
     (m) => (props(m).RestApiId as { Ref: string }).Ref === ingestApiId,
   );
 
-  it('has the routes: POST /v2/, GET /v2/messages[/{id}], GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
-    const paths = Object.values(resources(stateless, 'AWS::ApiGateway::Resource')).map(
-      (r) => props(r).PathPart,
-    );
-    expect(paths).toEqual(expect.arrayContaining(['v2', 'messages', '{id}', 'templates', 'openapi.json']));
-    expect(methods.map((m) => props(m).HttpMethod).sort()).toEqual([
-      'GET',
-      'GET',
-      'GET',
-      'GET',
-      'GET',
-      'POST',
+  const apiResources = resources(stateless, 'AWS::ApiGateway::Resource');
+  /** `METHOD /path` of each ingest method, e.g. `DELETE /v2/messages/{id}`. */
+  const routeOf = (method: Json): string => {
+    const parts: string[] = [];
+    let ref = props(method).ResourceId as { Ref?: string } | undefined;
+    while (ref?.Ref && apiResources[ref.Ref]) {
+      const resource = props(apiResources[ref.Ref] as Json);
+      parts.unshift(resource.PathPart as string);
+      ref = resource.ParentId as { Ref?: string };
+    }
+    return `${props(method).HttpMethod as string} /${parts.join('/')}`;
+  };
+  const routes = Object.fromEntries(methods.map((m) => [routeOf(m), props(m)]));
+  const functionArnOf = (route: string): string => text((routes[route]?.Integration as Json).Uri);
+
+  it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
+    expect(Object.keys(routes).sort()).toEqual([
+      'DELETE /v2/messages/{id}',
+      'GET /v2/messages',
+      'GET /v2/messages/{id}',
+      'GET /v2/openapi.json',
+      'GET /v2/templates',
+      'GET /v2/templates/{id}',
+      'PATCH /v2/messages/{id}',
+      'POST /v2',
     ]);
   });
 
-  it('puts the x-api-key authorizer on every method (CUSTOM, except OPTIONS)', () => {
+  it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {
+    const manage = functionOf(prod, 'manage');
+    for (const route of ['DELETE /v2/messages/{id}', 'PATCH /v2/messages/{id}']) {
+      expect(functionArnOf(route), route).toContain(manage);
+    }
+    expect(functionArnOf('GET /v2/messages/{id}')).not.toContain(manage);
+  });
+
+  it('puts the x-api-key authorizer on every method but GET /v2/openapi.json (CUSTOM, except OPTIONS)', () => {
     const [authorizerId] = Object.keys(resources(stateless, 'AWS::ApiGateway::Authorizer'));
-    expect(methods.length).toBeGreaterThan(0);
-    for (const method of methods.filter((m) => props(m).HttpMethod !== 'OPTIONS')) {
-      expect(props(method)).toMatchObject({
+    const guarded = Object.entries(routes).filter(
+      ([route]) => route !== 'GET /v2/openapi.json' && !route.startsWith('OPTIONS'),
+    );
+    expect(guarded.map(([route]) => route)).toEqual(
+      expect.arrayContaining(['DELETE /v2/messages/{id}', 'PATCH /v2/messages/{id}', 'POST /v2']),
+    );
+    for (const [route, method] of guarded) {
+      expect(method, route).toMatchObject({
         AuthorizationType: 'CUSTOM',
         AuthorizerId: { Ref: authorizerId },
       });
     }
+  });
+
+  it('serves GET /v2/openapi.json without an authorizer (the document needs no team)', () => {
+    const method = routes['GET /v2/openapi.json'] as Json;
+    expect(method.AuthorizationType).toBe('NONE');
+    expect(method.AuthorizerId).toBeUndefined();
+    expect(functionArnOf('GET /v2/openapi.json')).toContain(functionOf(prod, 'query'));
   });
 
   it('authorizes on the x-api-key header with a cache of at most 60 s', () => {

@@ -157,6 +157,9 @@ describe('removal policy', () => {
     'AWS::SQS::Queue',
     'AWS::SecretsManager::Secret',
     'AWS::Events::EventBus',
+    'AWS::Scheduler::ScheduleGroup',
+    // The Scheduler execution role: pending schedules name it.
+    'AWS::IAM::Role',
   ];
 
   it('retains every stateful resource in prod, and protects the tables from deletion', () => {

@@ -5,7 +5,7 @@
  * replaced by fakes), which proves that the ESM bundle loads and that the stack sets every variable the
  * handler's cold start requires.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,20 +16,49 @@ import { rawConfig, type Json } from './support';
 const work = mkdtempSync(join(tmpdir(), 'mms-gateway-synth-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function cdkSynth(args: string[], outdir: string) {
-  return spawnSync('npx', ['cdk', 'synth', ...args, '--output', outdir, '--no-notices', '--quiet'], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 240_000,
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+interface SynthResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `npx cdk synth` in a child process without blocking, so the synths of the file run side by side. */
+function cdkSynth(args: string[], outdir: string): Promise<SynthResult> {
+  return new Promise((resolve) => {
+    const child = spawn('npx', ['cdk', 'synth', ...args, '--output', outdir, '--no-notices', '--quiet'], {
+      cwd: PROJECT_ROOT,
+      timeout: 240_000,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}\n${error.message}` }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+const STAGES = ['dev', 'prod'] as const;
+const badConfigFile = join(work, 'bad-dev.json');
+writeFileSync(badConfigFile, JSON.stringify({ ...rawConfig('dev'), accountTps: 0 }));
+/** All synths start at once, when the file loads; each describe waits for its own. */
+const synths = {
+  ...Object.fromEntries(
+    STAGES.map((stage) => [stage, cdkSynth(['-c', `stage=${stage}`], join(work, stage))]),
+  ),
+  bad: cdkSynth(['-c', 'stage=dev', '-c', `configFile=${badConfigFile}`], join(work, 'bad')),
+} as Record<(typeof STAGES)[number] | 'bad', Promise<SynthResult>>;
 
 /** A value for a variable that CloudFormation fills in at deploy time. */
 const fake = (name: string): string =>
   name.endsWith('_URL')
     ? `https://sqs.eu-west-1.amazonaws.com/111111111111/fake-${name.toLowerCase()}`
-    : `fake-${name}`;
+    : name.endsWith('_ROLE_ARN')
+      ? `arn:aws:iam::111111111111:role/fake-${name.toLowerCase()}`
+      : name.endsWith('_ARN')
+        ? `arn:aws:sqs:eu-west-1:111111111111:fake-${name.toLowerCase()}`
+        : `fake-${name}`;
 
 interface Bundle {
   readonly logicalId: string;
@@ -67,13 +96,13 @@ function importBundle(bundle: Bundle, region: string) {
   });
 }
 
-describe.each(['dev', 'prod'])('npx cdk synth -c stage=%s', (stage) => {
+describe.each(STAGES)('npx cdk synth -c stage=%s', (stage) => {
   const outdir = join(work, stage);
-  let result: ReturnType<typeof cdkSynth>;
+  let result: SynthResult;
   let bundles: Bundle[] = [];
 
-  beforeAll(() => {
-    result = cdkSynth(['-c', `stage=${stage}`], outdir);
+  beforeAll(async () => {
+    result = await synths[stage];
     if (result.status === 0) bundles = bundlesOf(outdir, stage);
   });
 
@@ -83,8 +112,8 @@ describe.each(['dev', 'prod'])('npx cdk synth -c stage=%s', (stage) => {
     expect(existsSync(join(outdir, `MmsGateway-${stage}-Stateless.template.json`))).toBe(true);
   });
 
-  it('bundles seven Lambdas as minified ES modules with source maps, each under 1.5 MB', () => {
-    expect(bundles).toHaveLength(7);
+  it('bundles ten Lambdas as minified ES modules with source maps, each under 1.5 MB', () => {
+    expect(bundles).toHaveLength(10);
     for (const bundle of bundles) {
       const size = statSync(join(bundle.dir, 'index.mjs')).size;
       expect(size, bundle.logicalId).toBeLessThan(1.5 * 1024 * 1024);
@@ -105,10 +134,8 @@ describe.each(['dev', 'prod'])('npx cdk synth -c stage=%s', (stage) => {
 });
 
 describe('a bad config', () => {
-  it('fails `cdk synth` with one message naming the file and the key, and no stack trace', () => {
-    const file = join(work, 'bad-dev.json');
-    writeFileSync(file, JSON.stringify({ ...rawConfig('dev'), accountTps: 0 }));
-    const result = cdkSynth(['-c', 'stage=dev', '-c', `configFile=${file}`], join(work, 'bad'));
+  it('fails `cdk synth` with one message naming the file and the key, and no stack trace', async () => {
+    const result = await synths.bad;
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/bad-dev\.json: accountTps: must be a positive number/);
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -1,0 +1,58 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../data-model';
+import type { GatewayConfig } from '../config';
+import type { AcceptAccess } from './accept-access';
+import { GatewayFunction, type FunctionDefaults } from './gateway-function';
+
+/** Events per events-worker invocation (the SQS maximum for a standard queue without a batching window). */
+export const EVENTS_BATCH_SIZE = 10;
+
+export interface EventSendsProps {
+  readonly defaults: FunctionDefaults;
+  readonly config: Pick<GatewayConfig, 'eventSources'>;
+  /** The `events` queue the SendRequested rule fills (its redrive goes to `events-dlq`). */
+  readonly queue: IQueue;
+  /** Teams are looked up by the id the event names (revoked teams are refused). */
+  readonly teamsTable: ITable;
+  /** Where `mms.send-accepted` and `mms.send-rejected` are published. */
+  readonly eventBus: IEventBus;
+  /** The accept use case's tables, queue and scheduler (the same as the HTTP ingest's). */
+  readonly accept: AcceptAccess;
+}
+
+/**
+ * Event-triggered sends: the events worker consumes the `events` queue (batches of 10, failed records reported
+ * and retried by the queue, then dead-lettered) and feeds each `mms.send-requested` event to the accept use
+ * case. Which sources may send for which teams is configuration (`eventSources` → EVENT_SOURCES). It may read
+ * teams, publish the send results on the bus, and do what accepting a request does.
+ */
+export class EventSends extends Construct {
+  readonly worker: GatewayFunction;
+
+  constructor(scope: Construct, id: string, props: EventSendsProps) {
+    super(scope, id);
+
+    this.worker = new GatewayFunction(this, 'Worker', {
+      handler: 'events',
+      description: 'mms.send-requested events (events queue) → the accept use case',
+      defaults: props.defaults,
+      // The events queue's visibility timeout (6 × this) is sized like the send queue's.
+      timeout: Duration.seconds(SEND_FUNCTION_TIMEOUT_SECONDS),
+      environment: {
+        eventSources: JSON.stringify(props.config.eventSources),
+        eventBusName: props.eventBus.eventBusName,
+      },
+    }).grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] });
+    props.eventBus.grantPutEventsTo(this.worker.role);
+    props.accept.grantTo(this.worker);
+
+    this.worker.function.addEventSource(
+      new SqsEventSource(props.queue, { batchSize: EVENTS_BATCH_SIZE, reportBatchItemFailures: true }),
+    );
+  }
+}
