@@ -23,7 +23,9 @@ export class DynamoSendPacer implements SendPacer {
     this.intervalMs = emissionIntervalMs(settings);
   }
 
-  async reserve(nowMs: number): Promise<{ ok: true; sendAtMs: number } | { ok: false; retryAfterMs: number }> {
+  async reserve(
+    nowMs: number,
+  ): Promise<{ ok: true; sendAtMs: number } | { ok: false; retryAfterMs: number }> {
     for (let round = 0; round < 5; round += 1) {
       const now = Math.max(nowMs, Date.now());
       const booked = await this.takeNextBookedSlot(now);
@@ -74,7 +76,11 @@ export class DynamoSendPacer implements SendPacer {
           Key: { pk: this.bucketKey },
           UpdateExpression: 'SET tat = :next, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
-          ExpressionAttributeValues: { ':next': newTat, ':now': now, ':expires': Math.ceil(newTat / 1000) + 86_400 },
+          ExpressionAttributeValues: {
+            ':next': newTat,
+            ':now': now,
+            ':expires': Math.ceil(newTat / 1000) + 86_400,
+          },
         }),
       );
       return true;

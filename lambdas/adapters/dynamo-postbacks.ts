@@ -54,7 +54,11 @@ export class DynamoPostbacks implements PostbackStore {
     );
   }
 
-  async list(state: PostbackState, limit: number): Promise<StoredPostback[]> {
+  async list(
+    state: PostbackState,
+    limit: number,
+    options: { newestFirst?: boolean } = {},
+  ): Promise<StoredPostback[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -62,6 +66,7 @@ export class DynamoPostbacks implements PostbackStore {
         KeyConditionExpression: '#state = :state',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':state': state },
+        ScanIndexForward: !options.newestFirst,
         Limit: limit,
       }),
     );

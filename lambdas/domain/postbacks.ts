@@ -47,10 +47,18 @@ export function readPostback(body: Record<string, unknown>): Postback {
  */
 export function postbackKey(postback: Postback, rawBody: string): string {
   if (postback.trackingId && postback.code && postback.timestamp) {
-    return `${postback.trackingId}#${postback.code}#${postback.timestamp}`;
+    const natural = `${postback.trackingId}#${postback.code}#${postback.timestamp}`;
+    // DynamoDB keys hold at most 2,048 bytes: an oversized one is stored under its hash, still once.
+    if (Buffer.byteLength(natural) <= MAX_NATURAL_KEY_BYTES) return natural;
+    return `hash#${createHash('sha256').update(natural).digest('hex')}`;
   }
   return `raw#${createHash('sha256').update(rawBody).digest('hex')}`;
 }
+
+const MAX_NATURAL_KEY_BYTES = 1024;
+
+/** A postback body larger than this cannot be stored (DynamoDB's 400 KB item limit, with room for the rest). */
+export const MAX_POSTBACK_BYTES = 300 * 1024;
 
 export interface PostbackApplication {
   readonly next: MessageState;

@@ -26,8 +26,8 @@ export interface StoredPostback {
 
 export interface PostbackStore {
   mark(pk: string, state: PostbackState, detail?: string): Promise<void>;
-  /** Postbacks in `state`, oldest first. */
-  list(state: PostbackState, limit: number): Promise<StoredPostback[]>;
+  /** Postbacks in `state`, oldest first (or newest first). */
+  list(state: PostbackState, limit: number, options?: { newestFirst?: boolean }): Promise<StoredPostback[]>;
 }
 
 export interface EventPublisher {

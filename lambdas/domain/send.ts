@@ -40,6 +40,8 @@ export interface SendDeps {
   readonly maxLatenessMs: number;
   /** What to do when Sinch did not answer after the request was sent (it may have been accepted). */
   readonly ambiguousTimeoutPolicy: AmbiguousTimeoutPolicy;
+  /** How long an attempt may be in flight (Sinch timeout plus margin); no second attempt starts meanwhile. */
+  readonly inFlightGuardMs: number;
   readonly log: SendLog;
 }
 
@@ -65,6 +67,11 @@ interface Submission {
   readonly id: string;
   readonly attempts: number;
   readonly sendable: boolean;
+  /**
+   * When the last attempt was claimed, if its outcome was never recorded (the worker crashed, or the write of
+   * the outcome failed): Sinch may have accepted it, so sending again is an ambiguous retry.
+   */
+  readonly unrecordedAttemptAt?: number;
   /** The Sinch JSON body: the request as the team sent it (with Sinch's mms-id for sendsavedmms). */
   readonly body: Record<string, unknown>;
   claim(attempts: number, entry: HistoryEntry): Promise<boolean>;
@@ -88,10 +95,14 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
   const due =
     m.state === 'scheduled' &&
     Date.parse(m.sendAt ?? '') <= deps.clock.now().getTime() + SCHEDULE_EARLY_TOLERANCE_MS;
+  const last = m.history.at(-1);
+  const unrecorded =
+    m.state === 'submitting' && last?.state === 'submitting' ? Date.parse(last.at) : undefined;
   return {
     id,
     attempts: m.attempts,
     sendable: isSendable(m.state) || due,
+    ...(unrecorded !== undefined ? { unrecordedAttemptAt: unrecorded } : {}),
     body: { ...m.request },
     claim: (attempts, history) =>
       deps.messages.transition(
@@ -172,13 +183,37 @@ export function sendQueuedMessage(deps: SendDeps) {
       return { kind: 'retry', afterSeconds, reason: 'pacing' };
     }
     const attempts = submission.attempts + 1;
+    const unrecordedAt = submission.unrecordedAttemptAt;
+    if (unrecordedAt !== undefined && deps.clock.now().getTime() - unrecordedAt < deps.inFlightGuardMs) {
+      // The last attempt may still be in flight on another worker (a retry copy and a redelivered original):
+      // never send concurrently; look again once that attempt must have ended.
+      const afterSeconds = Math.ceil(
+        (unrecordedAt + deps.inFlightGuardMs - deps.clock.now().getTime()) / 1000,
+      );
+      await deps.queue.retryLater(id, Math.max(1, afterSeconds));
+      return { kind: 'retry', afterSeconds: Math.max(1, afterSeconds), reason: 'in-flight' };
+    }
     const claimed = await submission.claim(attempts, {
       at: deps.clock.now().toISOString(),
-      event: 'attempt',
+      // A resend after an attempt whose outcome was never recorded is an ambiguous retry (decision 0006).
+      event: unrecordedAt !== undefined ? 'retry-after-ambiguous-timeout' : 'attempt',
       state: 'submitting',
-      detail: `attempt ${attempts}`,
+      detail:
+        unrecordedAt !== undefined
+          ? `attempt ${attempts}; the outcome of attempt ${attempts - 1} was never recorded, Sinch may have it`
+          : `attempt ${attempts}`,
     });
     if (!claimed) return { kind: 'done', outcome: 'skipped' }; // another delivery of this item got it first
+    if (unrecordedAt !== undefined && deps.ambiguousTimeoutPolicy === 'fail') {
+      await submission.failed(attempts, 'GW-UPSTREAM-TIMEOUT', 'an earlier attempt may have reached Sinch', {
+        at: deps.clock.now().toISOString(),
+        event: 'failed',
+        state: 'failed',
+        code: 'GW-UPSTREAM-TIMEOUT',
+        detail: 'not resent: AMBIGUOUS_TIMEOUT_POLICY is fail',
+      });
+      return { kind: 'done', outcome: 'failed' };
+    }
 
     // All I/O before the call happens before the slot starts, so the request leaves on time.
     const apiKey = await deps.secrets.sinchApiKey();

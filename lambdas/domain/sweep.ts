@@ -27,7 +27,13 @@ export function sweep(deps: SweepDeps) {
     let retried = 0;
     let orphaned = 0;
     let applied = 0;
-    for (const pending of await deps.postbacks.list('pending', deps.batchLimit)) {
+    // The oldest pending postbacks (to park them as orphans) and the newest (so they are not starved by old ones).
+    const oldest = await deps.postbacks.list('pending', deps.batchLimit);
+    const newest = await deps.postbacks.list('pending', deps.batchLimit, { newestFirst: true });
+    const seen = new Set<string>();
+    for (const pending of [...oldest, ...newest]) {
+      if (seen.has(pending.pk)) continue;
+      seen.add(pending.pk);
       retried += 1;
       const state = await deps.process(pending);
       if (state === 'orphan') orphaned += 1;

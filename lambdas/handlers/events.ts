@@ -26,8 +26,6 @@ const accept = acceptSendEvent({
   events: new EventBridgePublisher(eventBridge(), config.eventBusName),
 });
 
-const processor = new BatchProcessor(EventType.SQS);
-
 async function processRecord(record: SQSRecord): Promise<void> {
   const event = JSON.parse(record.body) as SendEvent;
   const outcome = await accept(event);
@@ -40,5 +38,6 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('EventBatchRecords', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, processRecord, processor, { context });
+    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
   });

@@ -4,7 +4,7 @@
  * still answered 200), answer. Not JSON: 400 and a log line. Storage failure: 500, so that Sinch retries.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { readPostback, postbackKey } from '../domain/postbacks';
+import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { loadConfig } from '../adapters/config';
@@ -32,6 +32,14 @@ export const handler = httpRoute(async (event) => {
     return json(403, { status: 'failure', 'error-code': 'E104', 'error-info': 'Invalid postback token' });
   }
   const body = event.body ?? '';
+  if (Buffer.byteLength(body) > MAX_POSTBACK_BYTES) {
+    logger.warn('postback body too large to store; refused', { bytes: Buffer.byteLength(body) });
+    return json(400, {
+      status: 'failure',
+      'error-code': 'GW-BODY-TOO-LARGE',
+      'error-info': 'Postback body too large',
+    });
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

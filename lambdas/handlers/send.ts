@@ -60,10 +60,9 @@ const send = sendQueuedMessage({
   maxLatenessMs: maxLatenessMs(pacerSettings),
   backoff: { baseSeconds: config.backoffBaseSeconds, maxSeconds: config.backoffMaxSeconds },
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
+  inFlightGuardMs: 2 * config.sinchTimeoutMs + config.pacerMaxWaitMs,
   log: logger,
 });
-
-const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
   const { messageId } = parseSendQueueBody(record.body);
@@ -85,5 +84,6 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, processRecord, processor, { context });
+    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
   });

@@ -39,8 +39,6 @@ export const applyStoredPostback = processPostback({
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
 });
 
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
-
 async function processRecord(record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return; // only new postbacks
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
@@ -58,5 +56,8 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, processRecord, processor, { context });
+    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
+      context,
+    });
   });

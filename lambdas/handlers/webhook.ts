@@ -56,8 +56,6 @@ const deliver = deliverWebhook({
   urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
 });
 
-const processor = new BatchProcessor(EventType.SQS);
-
 async function processRecord(record: SQSRecord): Promise<void> {
   let job: WebhookJob;
   try {
@@ -98,5 +96,6 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('WebhookBatchRecords', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, processRecord, processor, { context });
+    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
   });
