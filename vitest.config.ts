@@ -17,6 +17,17 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        // The fault campaign and the bad-input campaign (docs/reliability.md): long, and timing-sensitive, so one
+        // file at a time.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          maxWorkers: 1,
+        },
+      },
     ],
   },
 });
