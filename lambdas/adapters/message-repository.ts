@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../lib/data-model';
 import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/ports';
@@ -21,20 +22,26 @@ export class DynamoMessageRepository implements MessageRepository {
     private readonly tableName: string,
   ) {}
 
-  async create(message: MessageRecord): Promise<void> {
+  async create(message: MessageRecord): Promise<boolean> {
     const item: Item = {
       ...message,
       openShard: OPEN_SHARD,
       openSince: message.createdAt,
       expiresAt: Math.floor(Date.parse(message.createdAt) / 1000) + RETENTION_SECONDS,
     };
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(id)',
-      }),
-    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get(id: string): Promise<MessageRecord | undefined> {

@@ -121,7 +121,7 @@ export function acceptSubmission(deps: AcceptDeps) {
       const response =
         request.action === 'savemms'
           ? await acceptTemplate(deps, team, request, now)
-          : await acceptSends(deps, team, request, now, scheduling);
+          : await acceptSends(deps, team, request, now, scheduling, key);
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -139,6 +139,7 @@ async function acceptSends(
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
   scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
+  idempotencyKey: string | undefined,
 ): Promise<StoredResponse> {
   const recipients = expandGroup(request);
   const usage = await deps.usage.consume(team, recipients.length, now);
@@ -154,8 +155,12 @@ async function acceptSends(
   const requested = scheduling.sendAt ?? now;
   const goAt = scheduling.ignoreQuietHours ? requested : afterQuietHours(requested, team.quietHours);
   const sendAt = goAt.getTime() - now.getTime() > SCHEDULE_THRESHOLD_MS ? goAt : undefined;
-  const groupId = resolved.length > 1 ? deps.ids.messageId() : undefined;
-  const records = resolved.map((r) => newMessage(deps, team, r, now, groupId, sendAt));
+  // With an Idempotency-Key the ids derive from it, so a retry after a failure half-way through finds the
+  // messages it already recorded instead of making new ones.
+  const idFor = (suffix: string) =>
+    idempotencyKey === undefined ? deps.ids.messageId() : derivedMessageId(team.id, idempotencyKey, suffix);
+  const groupId = resolved.length > 1 ? idFor('group') : undefined;
+  const records = resolved.map((r, i) => newMessage(idFor(String(i)), team, r, now, groupId, sendAt));
   for (const record of records) {
     if (sendAt) await scheduleRecorded(deps, record, sendAt);
     else await enqueueRecorded(deps, record);
@@ -215,8 +220,12 @@ async function acceptTemplate(
   };
 }
 
+/** A message id derived from the team, its Idempotency-Key and the recipient's position. */
+export const derivedMessageId = (teamId: string, key: string, suffix: string): string =>
+  `mms_${createHash('sha256').update(`${teamId}\n${key}\n${suffix}`).digest('hex').slice(0, 32)}`;
+
 function newMessage(
-  deps: AcceptDeps,
+  id: string,
   team: Team,
   request: SendRequest,
   now: Date,
@@ -227,7 +236,7 @@ function newMessage(
   const clientReference = request['client-reference'];
   const state = sendAt ? 'scheduled' : 'queued';
   return {
-    id: deps.ids.messageId(),
+    id,
     teamId: team.id,
     request,
     state,
@@ -248,6 +257,7 @@ const SCHEDULE_THRESHOLD_MS = 1000;
 
 /** Writes the record first, then the schedule; a message whose schedule cannot be made is failed and 503. */
 async function scheduleRecorded(deps: AcceptDeps, record: MessageRecord, sendAt: Date): Promise<void> {
+  // Already recorded by an earlier try with the same Idempotency-Key: scheduling it again is harmless.
   await deps.messages.create(record);
   try {
     await deps.scheduler.schedule(record.id, sendAt);
@@ -273,6 +283,8 @@ async function scheduleRecorded(deps: AcceptDeps, record: MessageRecord, sendAt:
 
 /** Writes the record first, then enqueues; a message that cannot be queued is marked failed and answered 503. */
 async function enqueueRecorded(deps: AcceptDeps, record: MessageRecord): Promise<void> {
+  // Already recorded by an earlier try with the same Idempotency-Key: queue it again; the send worker's
+  // conditional claim makes a second queue item for one message harmless.
   await deps.messages.create(record);
   let lastError: unknown;
   for (let attempt = 1; attempt <= deps.enqueueAttempts; attempt += 1) {

@@ -61,8 +61,8 @@ export interface StateChange {
 }
 
 export interface MessageRepository {
-  /** Stores a new message; fails if the id exists. */
-  create(message: MessageRecord): Promise<void>;
+  /** Stores a new message; false (and nothing written) when a message with this id exists already. */
+  create(message: MessageRecord): Promise<boolean>;
   get(id: string): Promise<MessageRecord | undefined>;
   findByClientReference(teamId: string, clientReference: string): Promise<MessageRecord[]>;
   findBySinchTrackingId(sinchTrackingId: string): Promise<MessageRecord | undefined>;
