@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites, run in this order by `npm test` (test/run-tests.mjs):
-// unit (pure, fast), infra (CDK synth + assertions + cdk-nag), integration (real emulators on loopback).
+// Four suites, run in this order by `npm test` (test/run-tests.mjs):
+// unit (pure, fast), infra (CDK synth + assertions + cdk-nag), integration (real emulators on loopback),
+// faults (the short fault campaign and the bad-input campaign).
 export default defineConfig({
   test: {
     projects: [

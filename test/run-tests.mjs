@@ -1,4 +1,5 @@
-// `npm test`: type check, lint, then the unit, infra and integration suites, in that order.
+// `npm test`: type check, lint, then the unit, infra, integration and faults suites, in that order. The faults
+// suite is the short fault campaign (400 messages, a fixed seed so CI replays one plan) and the bad-input campaign.
 // Ends with one plain line `N passed, N failed`, read from vitest's JSON report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +21,8 @@ const run = (label, cmd, args) => {
 };
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const suites = ['unit', 'infra', 'integration'];
+const suites = ['unit', 'infra', 'integration', 'faults'];
+process.env.FAULT_CAMPAIGN_SEED ??= '679184667';
 let ok = run('type check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 ok = run('lint', bin('eslint'), ['.']) && ok;
 for (const suite of suites) {
