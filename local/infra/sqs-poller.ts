@@ -4,6 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLambdaContext } from './api-gateway';
 import type { LambdaHandler } from './api-gateway';
+import { withTimeout } from './timeout';
 
 /**
  * The local stand-in for a Lambda SQS event source mapping with ReportBatchItemFailures: long-polls the
@@ -204,22 +205,4 @@ function toMessageAttributes(attributes: Record<string, MessageAttributeValue>):
     };
   }
   return result;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        // unref: an abandoned handler that never settles must not keep the process alive.
-        timer = setTimeout(
-          () => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)),
-          ms,
-        ).unref();
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -23,6 +23,7 @@ import type {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLambdaContext } from './api-gateway';
 import type { LambdaHandler } from './api-gateway';
+import { withTimeout } from './timeout';
 
 /**
  * The local stand-in for a Lambda DynamoDB stream event source mapping, reading DynamoDB Local's stream.
@@ -366,22 +367,4 @@ function toLambdaValue(value: SdkAttributeValue): AttributeValue {
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
   throw new Error(`Unknown DynamoDB attribute value: ${JSON.stringify(value)}`);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        // unref: an abandoned handler that never settles must not keep the process alive.
-        timer = setTimeout(
-          () => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)),
-          ms,
-        ).unref();
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
