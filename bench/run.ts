@@ -2,11 +2,13 @@
  * `npm run bench [-- [names…] [--quick] [flags]]`: runs the benchmarks, prints their tables, writes
  * bench/results/<name>.json (and pacing.svg), then refreshes the summary in bench/README.md.
  */
+import { cpus } from 'node:os';
 import { accept } from './accept/index';
 import { bundles } from './bundles/index';
 import type { Benchmark, Flags } from './lib/context';
 import { createContext } from './lib/context';
 import { killAllHosts } from './lib/host';
+import { currentLoad } from './lib/results';
 import { pacing } from './pacing/index';
 import { postback } from './postback/index';
 import { updateReadme } from './readme';
@@ -110,6 +112,12 @@ async function main(): Promise<number> {
   for (const benchmark of selected) {
     const started = Date.now();
     console.log(`\n=== ${benchmark.name}: ${benchmark.summary}`);
+    const load = currentLoad();
+    if (load > cpus().length) {
+      console.log(
+        `note: load average ${load} on ${cpus().length} CPUs: other work is running on this machine, and it slows every figure below`,
+      );
+    }
     try {
       await benchmark.run(context);
       console.log(`=== ${benchmark.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -18,6 +18,25 @@ import { median, round } from '../lib/stats';
 import { fixed, formatTable } from '../lib/table';
 
 const SIZE_GOAL_BYTES = 300_000;
+const BUILD_DIR_PREFIX = 'mms-gateway-bench-bundles-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Build folders left by runs that were killed (their process is gone). */
+function removeStaleBuilds(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(BUILD_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(BUILD_DIR_PREFIX.length));
+    if (!isAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
 const INIT_GOAL_MS = 150;
 const HANDLERS_DIR = join(PROJECT_ROOT, 'lambdas', 'handlers');
 const CONSTRUCT = join(PROJECT_ROOT, 'lib', 'constructs', 'gateway-function.ts');
@@ -200,7 +219,8 @@ export const bundles: Benchmark = {
     // Init is measured for the construct's variant; for both when the quick mode is off or nothing is decided.
     const timed = (v: Variant) => !context.flags.quick || decided === null || v === decided;
 
-    const outDir = join(tmpdir(), `mms-gateway-bench-bundles-${process.pid}`);
+    removeStaleBuilds();
+    const outDir = join(tmpdir(), `${BUILD_DIR_PREFIX}${process.pid}`);
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     // The external-SDK variant resolves @aws-sdk/* as Lambda would from /var/runtime/node_modules: here, ours.

@@ -38,10 +38,3 @@ export function round(value: number, digits = 1): number | null {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
-
-/** Median of each numeric field over several runs of the same measurement. */
-export function medianOf<T extends Record<string, number>>(runs: readonly T[], keys: readonly (keyof T)[]) {
-  const out: Partial<Record<keyof T, number>> = {};
-  for (const key of keys) out[key] = median(runs.map((run) => run[key]));
-  return out as Record<keyof T, number>;
-}

@@ -97,7 +97,7 @@ export function pacingChart({
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="24" font-size="17" font-weight="600" fill="#111">${esc(title)}</text>`,
     `<text x="${LEFT}" y="44" fill="#555">${esc(subtitle)}</text>`,
-    `<text x="${LEFT}" y="62" fill="#555">x: seconds since the send workers started · line: Sinch requests in the trailing 1 s (any answer) · red bars: E113 answers in that second · dashed: the account limit</text>`,
+    `<text x="${LEFT}" y="62" fill="#555">x: seconds since the send workers started · line: Sinch requests in the trailing 1 s (any answer) · red bars: E113 answers in that second · red dashes: the account limit · green dots: the gateway's pacing target</text>`,
   ];
 
   panels.forEach((panel, index) => {
@@ -141,8 +141,7 @@ export function pacingChart({
     if (panel.targetPerS !== undefined) {
       const targetY = y(panel.targetPerS).toFixed(1);
       out.push(
-        `<line x1="${left}" x2="${right}" y1="${targetY}" y2="${targetY}" stroke="#2ca02c" stroke-width="1.2" stroke-dasharray="2 3"/>`,
-        `<text x="${left + 4}" y="${(Number(targetY) + 13).toFixed(1)}" fill="#2ca02c">pacing target ${panel.targetPerS}/s</text>`,
+        `<line x1="${left}" x2="${right}" y1="${targetY}" y2="${targetY}" stroke="#2ca02c" stroke-width="1.2" stroke-dasharray="2 3"><title>pacing target ${panel.targetPerS}/s</title></line>`,
       );
     }
     const points = (rates[index] ?? [])
