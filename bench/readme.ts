@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { AcceptCase } from './accept/index';
 import { BENCH_DIR, readJson, type ResultFile } from './lib/results';
 import { fixed, markdownTable, type Cell } from './lib/table';
@@ -340,8 +341,8 @@ function generated(): string {
   return parts.join('\n');
 }
 
-/** Replaces the generated section of bench/README.md (or appends it); returns the README's path. */
-export function updateReadme(): string {
+/** Replaces the generated section of bench/README.md (or appends it), formatted as the repository's Prettier does. */
+export async function updateReadme(): Promise<string> {
   const current = existsSync(README) ? readFileSync(README, 'utf8') : '# Benchmarks\n';
   const start = current.indexOf('<!-- results:start');
   const end = current.indexOf(END);
@@ -349,6 +350,7 @@ export function updateReadme(): string {
     start >= 0 && end > start
       ? `${current.slice(0, start)}${generated()}${current.slice(end + END.length)}`
       : `${current.trimEnd()}\n\n## Latest figures\n\n${generated()}\n`;
-  writeFileSync(README, next);
+  const options = (await resolveConfig(README)) ?? {};
+  writeFileSync(README, await format(next, { ...options, filepath: README }));
   return README;
 }

@@ -128,7 +128,7 @@ async function main(): Promise<number> {
       console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     }
   }
-  const readme = updateReadme();
+  const readme = await updateReadme();
   console.log(`\nupdated ${readme}`);
   console.log(
     `all done in ${((Date.now() - began) / 1000).toFixed(0)} s${failures.length > 0 ? `; failed: ${failures.join(', ')}` : ''}`,

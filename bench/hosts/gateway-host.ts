@@ -145,7 +145,7 @@ async function start(options: GatewayHostOptions) {
   const processLoad = (): ProcessLoad => {
     const cpu = process.cpuUsage(cpuFrom);
     // The histogram holds the whole timer period; what is late is the part beyond the resolution.
-    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS);
+    const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100);
     return {
       eventLoopDelayMs: {
         p50: ms(loopDelay.percentile(50)),

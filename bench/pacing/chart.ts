@@ -97,7 +97,7 @@ export function pacingChart({
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="24" font-size="17" font-weight="600" fill="#111">${esc(title)}</text>`,
     `<text x="${LEFT}" y="44" fill="#555">${esc(subtitle)}</text>`,
-    `<text x="${LEFT}" y="62" fill="#555">x: seconds since the send workers started · line: Sinch requests in the trailing 1 s (any answer) · red bars: E113 answers in that second · red dashes: the account limit · green dots: the gateway's pacing target</text>`,
+    `<text x="${LEFT}" y="62" fill="#555">x: seconds since the workers started · line: requests to Sinch in the trailing second · red bars: E113 answers per second · dashes: the limit · dots: the gateway's target</text>`,
   ];
 
   panels.forEach((panel, index) => {

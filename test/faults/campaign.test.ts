@@ -39,14 +39,8 @@ describe(`fault campaign: ${MESSAGES} messages, Sinch faults, killed workers and
   });
 
   it('lost no message: each one is terminal or in the DLQ', () => {
-    // TODO(bug: shared BatchProcessor across concurrent local invocations): lambdas/handlers/send.ts keeps one
-    // module-level Powertools BatchProcessor; the local runtime runs 2+ send batches of that module at once, and
-    // a batch that starts meanwhile resets the processor's failure list (prepare()), so an item that failed
-    // (e.g. DynamoDB refused while restarting) is not reported, the poller deletes it, and its message stays
-    // `queued`/`submitting` for ever (seen: 9 consecutive `queued` messages lost in a 2,000-message run; also
-    // "Invalid batch response" errors listing 20 ids for a batch of 10). Lambda runs one invocation per
-    // environment, so AWS is not affected; create the processor per invocation, or give each local worker its own
-    // module instance. Fails when the DynamoDB restart falls on two concurrent batches.
+    // Regression (docs/reliability.md, open findings): one Powertools BatchProcessor shared by concurrent local
+    // invocations forgot a batch's failed items, which the poller then deleted: messages stuck `queued`.
     expect(result.lost).toEqual([]);
   });
 
@@ -55,17 +49,10 @@ describe(`fault campaign: ${MESSAGES} messages, Sinch faults, killed workers and
   });
 
   it('every second accepted send at Sinch is explained by a retry after an ambiguous timeout', () => {
-    // TODO(bug: silent resend after an unrecorded acceptance): when the send worker's write of `submitted`
-    // fails after Sinch accepted (DynamoDB restarting) or the worker dies there, SQS redelivers the item, the
-    // message is still `submitting` with the same attempts, and lambdas/domain/send.ts claims and sends it again
-    // without a `retry-after-ambiguous-timeout` entry (history: attempt, attempt, submitted). The re-claim of a
-    // `submitting` message is itself an ambiguous retry and should be recorded (or failed, under
-    // AMBIGUOUS_TIMEOUT_POLICY=fail).
-    // TODO(bug: idempotency lost after a failure mid-accept): when DynamoDB fails after the message was created
-    // and queued but before the Idempotency-Key was completed (lambdas/domain/accept.ts), the caller gets 500,
-    // the key stays `in-progress`, and the retry with the same key 60 s later creates and sends a second message
-    // (`unreported` in the summary).
-    // Both fail this assertion whenever the DynamoDB restart falls on a send or an accept.
+    // Regressions (docs/reliability.md, open findings): a resend after an attempt whose outcome was never
+    // recorded (DynamoDB restarting between Sinch's acceptance and the write of `submitted`) went out without a
+    // `retry-after-ambiguous-timeout` entry; and a failure between recording a message and completing its
+    // Idempotency-Key let the retry create and send a second message (`unreported`).
     expect(result.unexplainedDuplicates).toEqual([]);
     expect(result.unreported).toBe(0);
   });

@@ -14,14 +14,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import { INDEX } from '../../lib/data-model';
-import { createLambdaContext } from '../../local/infra/api-gateway';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import type { RecordedRequest } from '../../local/sinch-simulator/index';
 import { isTerminal, type MessageState } from '../../lambdas/domain/status';
@@ -58,8 +56,8 @@ export interface CampaignOptions {
   readonly visibilityTimeoutSeconds?: number;
   /**
    * After the chaos is over, the wait for the last messages ends when none is open, when the open count has not
-   * gone down for `stallTimeoutMs` (default 150 s: more than a visibility timeout plus back-off), or after
-   * `settleTimeoutMs` (default 20 min). What is still open then is lost.
+   * gone down for `stallTimeoutMs` (default 150 s: more than a visibility timeout plus back-off), or
+   * `settleTimeoutMs` (default 20 min) after the last request was accepted. What is still open then is lost.
    */
   readonly stallTimeoutMs?: number;
   readonly settleTimeoutMs?: number;
@@ -69,11 +67,6 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
   /** Handler log level. Default SILENT (a DynamoDB restart makes every handler log hundreds of errors). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /**
-   * Run the sweep with a fresh Lambda context every second (default true): works around the local runtime's
-   * sweep context expiring 60 s after start (see the TODO in runCampaign).
-   */
-  readonly sweepWorkaround?: boolean;
   /** When the ProcessorDlqNotEmpty runbook is applied to postbacks left `received`: always (default) or after the chaos. */
   readonly runbook?: 'always' | 'after-chaos';
   /** Extra handler environment (after the campaign's own). */
@@ -305,6 +298,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     let open = 0;
     let ingestDone = false;
     let chaosDone = false;
+    let chaosAborted = false;
 
     /** Runs `step` every `everyMs` until the campaign is finished; a failing step (DynamoDB restarting) is retried. */
     const every = (everyMs: number, step: () => Promise<void>) =>
@@ -316,20 +310,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           }
         })(),
       );
-
-    // TODO(bug: local sweep context expires): local/runtime.ts builds the sweep's Lambda context once, so 60 s
-    // after start every local sweep run is aborted by middy's early timeout ("sweep failed TimeoutError").
-    // Until it is fixed, the campaign runs the same sweep handler every second with a fresh context, as
-    // EventBridge Scheduler → Lambda does in AWS. Remove this loop when runtime.ts creates a context per run.
-    if (options.sweepWorkaround !== false) {
-      const sweepHandler = (await import('../../lambdas/handlers/sweep')).handler as unknown as (
-        event: unknown,
-        context: Context,
-      ) => Promise<unknown>;
-      every(1000, async () => {
-        await sweepHandler({}, createLambdaContext({ functionName: 'campaign-sweep', timeoutMs: 60_000 }));
-      });
-    }
 
     // E113 beyond the limit. The gateway paces at 0.9 × accountTps, but on this machine it sends slower than that
     // and in bursts, so a fixed simulator limit gives anything from 0 to 40 % E113. Instead, a feedback loop: every
@@ -435,7 +415,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     ].sort((a, b) => a.at - b.at);
     const runChaos = async () => {
       for (const event of schedule) {
-        while (settledShare < event.at) await sleep(200);
+        while (settledShare < event.at && !chaosAborted) await sleep(200);
+        if (chaosAborted) break; // the pipeline stalled before this moment came: count what happened
         await sleep(random() * 500);
         const t0 = Date.now();
         if (event.kind === 'kill') {
@@ -493,12 +474,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           }
         }
       }
-      if (ingestDone && chaosDone) {
+      if (open < lowestOpen) {
+        lowestOpen = open;
+        lastProgress = Date.now();
+      }
+      if (ingestDone) {
+        // The deadline runs from the end of the ingest, so a pipeline that stalls before the last chaos moment
+        // (those wait for a share of settled messages) still ends; the chaos left is then skipped.
         settleDeadline = Math.min(settleDeadline, Date.now() + (options.settleTimeoutMs ?? 20 * 60_000));
-        if (open < lowestOpen) {
-          lowestOpen = open;
-          lastProgress = Date.now();
-        }
+        if (Date.now() > settleDeadline) chaosAborted = true;
+      }
+      if (ingestDone && (chaosDone || chaosAborted)) {
         const stalled = Date.now() - lastProgress > (options.stallTimeoutMs ?? 150_000);
         if (open === 0 || stalled || Date.now() > settleDeadline) {
           if (open > 0)

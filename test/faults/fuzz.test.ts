@@ -452,11 +452,8 @@ describe('bad input never breaks the gateway', () => {
       f.problem === 'HTTP 500' &&
       (f.kind.startsWith('long postback') || (all[f.index]?.body.length ?? 0) > 350_000);
     expect.soft(failures.filter((f) => f.api === 'postback' && !unstorable(f))).toEqual([]);
-    // TODO(bug: postback 500 on unstorable postbacks): lambdas/handlers/postback.ts answers 500 GW-INTERNAL when
-    // DynamoDB refuses the raw postback: a `tracking-id`, `code` or `timestamp` that makes the key
-    // `<tracking-id>#<code>#<timestamp>` longer than 2,048 bytes, or a body over DynamoDB's 400 KB item limit
-    // (up to the front end's 1 MiB). Such a postback can never be stored, so the 500 only makes Sinch retry it
-    // for nothing; it should be 400 (or be stored under a hashed key / truncated body). Fails until fixed.
+    // Regression (docs/reliability.md, open findings): the postback API answered 500 when DynamoDB refused the
+    // raw postback (a key over 2,048 bytes, a body over the 400 KB item limit), so Sinch would retry it for nothing.
     expect.soft(failures.filter((f) => f.api === 'postback' && unstorable(f))).toEqual([]);
   });
 });
