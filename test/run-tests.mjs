@@ -41,6 +41,7 @@ for (const suite of suites) {
 
 let passed = 0;
 let failed = 0;
+const failures = [];
 for (const suite of suites) {
   const report = join(reportDir, `${suite}.json`);
   if (!existsSync(report)) {
@@ -50,6 +51,19 @@ for (const suite of suites) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests ?? 0;
   failed += (json.numFailedTests ?? 0) + (json.numRuntimeErrorTestSuites ?? 0);
+  for (const file of json.testResults ?? []) {
+    const name = file.name.replace(`${root}/`, '');
+    if (file.status === 'failed' && (file.assertionResults ?? []).every((test) => test.status !== 'failed')) {
+      failures.push(`${suite}: ${name}: ${(file.message ?? 'the file failed to run').split('\n')[0]}`);
+    }
+    for (const test of file.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const reason = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+      failures.push(`${suite}: ${name} > ${test.fullName}: ${reason}`);
+    }
+  }
 }
+// The failed tests again, last, so that a reader of the tail of a long CI log sees which ones failed and why.
+if (failures.length > 0) console.log(`\nFailed:\n${failures.map((line) => `  - ${line}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);
