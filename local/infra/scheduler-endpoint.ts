@@ -22,6 +22,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import {
+  atInstant,
+  isTimeZone,
+  nextOccurrence,
+  nextRateOccurrence,
+  parseScheduleExpression,
+  type ParsedScheduleExpression,
+} from '../../lambdas/domain/schedule-expression';
 
 /**
  * A local EventBridge Scheduler: the REST-JSON API the real `SchedulerClient` speaks (CreateSchedule,
@@ -29,10 +37,23 @@ import { z } from 'zod';
  * `endpoint`), and a timer loop that invokes the targets when the schedules are due.
  *
  * - Schedules live in a DynamoDB table (created here if missing), so a local runtime restarted on a persisted
- *   DynamoDB Local loses none, and one that was down fires the schedules that fell due meanwhile at once.
- * - Expressions: `at(yyyy-mm-ddThh:mm:ss)` (in ScheduleExpressionTimezone, default UTC) and
- *   `rate(N minute(s)|hour(s)|day(s))` (first run at StartDate if it is ahead, else one period after the
- *   create/update, then every period until EndDate). `cron(...)` is answered with a ValidationException.
+ *   DynamoDB Local loses none, and one that was down fires the schedules that fell due meanwhile at once (one
+ *   pending occurrence per schedule; the ones missed after it are skipped, not fired in a burst).
+ * - Expressions (parsed and evaluated by lambdas/domain/schedule-expression.ts, which says what is accepted and
+ *   how daylight saving time is handled), in ScheduleExpressionTimezone (default UTC):
+ *   - `at(yyyy-mm-ddThh:mm:ss)`: once, at that time (StartDate and EndDate ignored, as by AWS);
+ *   - `rate(N minute(s)|hour(s)|day(s))`: first run at StartDate if it is ahead, else one period after the
+ *     create/update (AWS runs the first at once), then every period until EndDate;
+ *   - `cron(minutes hours day-of-month month day-of-week year)`: every matching minute from StartDate (or the
+ *     create/update) until EndDate.
+ *   An invalid expression or time zone is answered with a ValidationException naming the problem.
+ * - State DISABLED: the schedule keeps its definition and does not fire. Enabling it again (UpdateSchedule)
+ *   starts afresh from that moment: the first occurrence after it, no backlog.
+ * - Context attributes: `<aws.scheduler.schedule-arn>`, `<aws.scheduler.scheduled-time>` (the occurrence's
+ *   planned time, ISO 8601 UTC to the second, e.g. `2026-11-25T14:00:00Z`; the same for every attempt of one
+ *   occurrence, retries included), `<aws.scheduler.execution-id>` (new for every attempt) and
+ *   `<aws.scheduler.attempt-number>` (1, 2, ...) in the target's Input are replaced at each invocation; the
+ *   dead-letter queue gets the last attempt's input.
  * - Firing: every `tickMs` the loop queries a sparse index of due schedules and claims each with a
  *   conditional update (a lease), so several loops on one table (two runtimes, a restart overlapping the
  *   old one) never fire an occurrence twice; only a loop that dies between invoking the target and recording
@@ -43,6 +64,7 @@ import { z } from 'zod';
  *   MaximumEventAgeInSeconds; AWS defaults 185 and 86400); then the input goes to DeadLetterConfig.Arn (through
  *   `resolveTarget`, with the error as attributes) and the failure is listed in `deadLettered`.
  * - After the last run, ActionAfterCompletion DELETE deletes the schedule; NONE keeps it, completed.
+ * - Tests can fire a schedule's pending occurrence at once with `fireNow` (see there).
  * - Schedule groups are implicit: any valid group name is accepted (no CreateScheduleGroup needed locally);
  *   FLEXIBLE time windows fire at the start of the window; KMS keys and tags are ignored. Signatures are not
  *   checked. Other operations get a clear UnknownOperationException.
@@ -95,6 +117,15 @@ export interface SchedulerEndpoint {
   fired: FiredSchedule[];
   /** Every occurrence this endpoint's loop gave up on after the retries, oldest first. */
   deadLettered: DeadLetteredSchedule[];
+  /**
+   * For tests: makes the schedule's pending occurrence due now, so a `cron(0 9 * * ? *)` or `rate(1 day)`
+   * schedule can be fired in seconds. The occurrence keeps its planned time (the `scheduled-time` of the input,
+   * `at` in `fired`), and once it is over the next one is planned from that time as usual, so a second call
+   * fires the next planned occurrence. Resolves once the occurrence is due (the loop fires it within `tickMs`);
+   * waits for an occurrence being fired right now to be over first. Does nothing for a DISABLED schedule or a
+   * completed one (no pending occurrence). Rejects with a ResourceNotFoundException for an unknown schedule.
+   */
+  fireNow(group: string, name: string): Promise<void>;
 }
 
 const REGION = 'us-east-1';
@@ -112,6 +143,7 @@ class SchedulerError extends Error {
     readonly statusCode: number,
   ) {
     super(message);
+    this.name = type;
   }
 }
 
@@ -216,104 +248,57 @@ const arnOf = (group: string, name: string) =>
 
 // ---- Expressions ----
 
-type Expression = { kind: 'at'; at: number } | { kind: 'rate'; periodMs: number };
-
-const AT = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/;
-const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
-const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-
-function parseExpression(expression: string, timeZone: string): Expression {
-  const at = AT.exec(expression);
-  if (at) {
-    const [y, mo, d, h, mi, s] = at.slice(1).map(Number) as [number, number, number, number, number, number];
-    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-    const check = new Date(wall);
-    if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-      throw validation(`Invalid Schedule Expression ${expression}: no such date and time.`);
-    }
-    return { kind: 'at', at: zonedToUtc(wall, timeZone) };
-  }
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const value = Number(rate[1]);
-    const unit = (rate[2] ?? '').replace(/s$/, '');
-    if (value < 1) throw validation(`Invalid Schedule Expression ${expression}: the rate must be positive.`);
-    return { kind: 'rate', periodMs: value * (UNIT_MS[unit] ?? 0) };
-  }
-  if (expression.startsWith('cron(')) {
-    throw validation(
-      `The local EventBridge Scheduler does not support cron expressions (${expression}); use at() or rate().`,
-    );
-  }
-  throw validation(
-    `Invalid Schedule Expression ${expression}: expected at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields).`,
-  );
+function parseExpression(expression: string): ParsedScheduleExpression {
+  const parsed = parseScheduleExpression(expression);
+  if (!parsed.ok) throw validation(`Invalid Schedule Expression ${parsed.message}.`);
+  return parsed.value;
 }
-
-/** The UTC instant of a wall-clock time (given as if it were UTC) in `timeZone`. */
-function zonedToUtc(wallMs: number, timeZone: string): number {
-  if (timeZone === 'UTC') return wallMs;
-  let guess = wallMs;
-  for (let i = 0; i < 3; i += 1) {
-    const next = wallMs - zoneOffsetMs(guess, timeZone);
-    if (next === guess) break;
-    guess = next;
-  }
-  return guess;
-}
-
-function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(utcMs))
-      .map((p) => [p.type, Number(p.value)]),
-  ) as Record<string, number>;
-  const wall = Date.UTC(
-    parts.year ?? 0,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return wall - Math.floor(utcMs / 1000) * 1000;
-}
-
-const isTimeZone = (timeZone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The first pending occurrence of a schedule created or updated at `now` (undefined: none). */
 function firstOccurrence(item: StoredSchedule, now: number): number | undefined {
-  const expression = parseExpression(item.expression, item.timezone);
+  const expression = parseExpression(item.expression);
   // EventBridge Scheduler ignores StartDate and EndDate for one-time schedules.
-  if (expression.kind === 'at') return expression.at;
+  if (expression.kind === 'at') return atInstant(expression, item.timezone);
   const start = item.startDate === undefined ? undefined : item.startDate * 1000;
-  const first = start !== undefined && start > now ? start : now + expression.periodMs;
-  return item.endDate !== undefined && first > item.endDate * 1000 ? undefined : first;
+  const first =
+    expression.kind === 'rate'
+      ? start !== undefined && start > now
+        ? start
+        : now + expression.periodMs
+      : nextOccurrence(expression, item.timezone, start !== undefined && start - 1 > now ? start - 1 : now);
+  return first === undefined || (item.endDate !== undefined && first > item.endDate * 1000)
+    ? undefined
+    : first;
 }
 
-/** The occurrence of a rate schedule after the one at `fireAt`, skipping those already past. */
-function nextOccurrence(item: StoredSchedule, fireAt: number, now: number): number | undefined {
-  const expression = parseExpression(item.expression, item.timezone);
-  if (expression.kind === 'at') return undefined;
-  const periods = Math.max(1, Math.ceil((now - fireAt) / expression.periodMs));
-  const next = fireAt + periods * expression.periodMs;
-  return item.endDate !== undefined && next > item.endDate * 1000 ? undefined : next;
+/**
+ * The occurrence after the one planned at `fireAt`, over at `now`: the next one from the planned time, skipping
+ * those already past (no burst after a downtime).
+ */
+function followingOccurrence(item: StoredSchedule, fireAt: number, now: number): number | undefined {
+  const expression = parseExpression(item.expression);
+  const next =
+    expression.kind === 'at'
+      ? undefined
+      : expression.kind === 'rate'
+        ? nextRateOccurrence(expression, fireAt, now)
+        : nextOccurrence(expression, item.timezone, Math.max(fireAt, now));
+  return next === undefined || (item.endDate !== undefined && next > item.endDate * 1000) ? undefined : next;
+}
+
+/** `<aws.scheduler.scheduled-time>`: ISO 8601 in UTC, to the second (e.g. 2026-11-25T14:00:00Z). */
+const scheduledTime = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+/** The Input with EventBridge Scheduler's context attributes replaced for one attempt. */
+function withContext(
+  input: string,
+  context: { scheduleArn: string; fireAt: number; executionId: string; attempt: number },
+): string {
+  return input
+    .replaceAll('<aws.scheduler.schedule-arn>', context.scheduleArn)
+    .replaceAll('<aws.scheduler.scheduled-time>', scheduledTime(context.fireAt))
+    .replaceAll('<aws.scheduler.execution-id>', context.executionId)
+    .replaceAll('<aws.scheduler.attempt-number>', String(context.attempt));
 }
 
 function toItem(
@@ -640,7 +625,7 @@ export async function startSchedulerEndpoint(opts: SchedulerEndpointOptions): Pr
 
   /** The occurrence is over (delivered or dead-lettered): on to the next one, or done. */
   const finishOccurrence = async (item: StoredSchedule, fireAt: number, now: number) => {
-    const next = nextOccurrence(item, fireAt, now);
+    const next = followingOccurrence(item, fireAt, now);
     if (next !== undefined) {
       await settle(item, {
         update: 'SET dueAt = :next, fireAt = :next, attempts = :zero REMOVE leaseUntil, leaseOwner',
@@ -680,7 +665,12 @@ export async function startSchedulerEndpoint(opts: SchedulerEndpointOptions): Pr
     if (claimed?.fireAt === undefined) return;
     const fireAt = claimed.fireAt;
     const target = JSON.parse(claimed.target) as Target;
-    const input = target.Input ?? '{}';
+    const input = withContext(target.Input ?? '{}', {
+      scheduleArn: arnOf(claimed.group, claimed.name),
+      fireAt,
+      executionId: randomUUID().replaceAll('-', '').slice(0, 16),
+      attempt: (claimed.attempts ?? 0) + 1,
+    });
     const occurrence = { name: claimed.name, group: claimed.group, at: new Date(fireAt).toISOString() };
     try {
       await invoke(target.Arn, input);
@@ -730,6 +720,44 @@ export async function startSchedulerEndpoint(opts: SchedulerEndpointOptions): Pr
     const now = Date.now();
     fired.push({ ...occurrence, firedAt: new Date(now).toISOString() });
     await finishOccurrence(claimed, fireAt, now);
+  };
+
+  const fireNow = async (group: string, name: string): Promise<void> => {
+    const pk = pkOf(group, name);
+    // An occurrence being fired holds a lease until it is over (at most the target's timeout, or the lease).
+    const deadline = Date.now() + targetTimeoutMs + LEASE_MS;
+    for (;;) {
+      const item = await load(pk);
+      if (item === undefined) throw notFound(name);
+      // DISABLED, or completed: no pending occurrence.
+      if (item.dueShard !== DUE || item.fireAt === undefined) return;
+      const now = Date.now();
+      if (item.leaseUntil === undefined || item.leaseUntil < now) {
+        try {
+          await db.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk },
+              UpdateExpression: 'SET dueAt = :now',
+              ConditionExpression:
+                'version = :v AND dueShard = :due AND fireAt = :fireAt AND ' +
+                '(attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+              ExpressionAttributeValues: {
+                ':now': now,
+                ':v': item.version,
+                ':due': DUE,
+                ':fireAt': item.fireAt,
+              },
+            }),
+          );
+          return;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`fireNow: schedule ${name} stayed claimed by a firing loop`);
+      await sleep(20);
+    }
   };
 
   let failing = false;
@@ -794,6 +822,7 @@ export async function startSchedulerEndpoint(opts: SchedulerEndpointOptions): Pr
     endpoint: `http://127.0.0.1:${port}`,
     fired,
     deadLettered,
+    fireNow,
     stop: () =>
       (stopping ??= (async () => {
         stopped = true;

@@ -11,6 +11,7 @@ import {
   ListSchedulesCommand,
   ResourceNotFoundException,
   SchedulerClient,
+  UpdateScheduleCommand,
   ValidationException,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
@@ -22,6 +23,11 @@ import {
   SCHEDULER_ENV,
   type SchedulerSettings,
 } from '../../lambdas/adapters/eventbridge-scheduler';
+import {
+  nextOccurrence,
+  parseScheduleExpression,
+  type CronExpression,
+} from '../../lambdas/domain/schedule-expression';
 import { scheduleName } from '../../lambdas/domain/scheduling';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import {
@@ -37,6 +43,7 @@ const SEND_ARN = 'arn:aws:sqs:us-east-1:000000000000:scheduler-test-send';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:000000000000:scheduler-test-dlq';
 const FLAKY_ARN = 'arn:aws:sqs:us-east-1:000000000000:scheduler-test-flaky';
 const BROKEN_ARN = 'arn:aws:sqs:us-east-1:000000000000:scheduler-test-broken';
+const FIRST_FAILS_ARN = 'arn:aws:sqs:us-east-1:000000000000:scheduler-test-first-fails';
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/scheduler-test';
 const GROUP = 'mms-gateway-test';
 
@@ -77,6 +84,15 @@ const resolveTarget = (arn: string): LocalScheduleTarget | undefined => {
     };
   }
   if (arn === BROKEN_ARN) return () => Promise.reject(new Error('target broken'));
+  if (arn === FIRST_FAILS_ARN) {
+    // Records every attempt; fails the first one of each occurrence (the input's attempt-number is 1).
+    return (input) => {
+      deliveries.push({ arn, input, attributes: undefined, at: Date.now() });
+      return (JSON.parse(input) as { attempt?: string }).attempt === '1'
+        ? Promise.reject(new Error('first attempt fails'))
+        : Promise.resolve();
+    };
+  }
   return undefined;
 };
 
@@ -265,7 +281,7 @@ describe('the Scheduler API', () => {
       client.send(new DeleteScheduleCommand({ Name: 'no-such-schedule', GroupName: GROUP })),
     ).rejects.toBeInstanceOf(ResourceNotFoundException);
 
-    for (const expression of ['cron(0 12 * * ? *)', 'at(2030-02-30T10:00:00)', 'every minute']) {
+    for (const expression of ['cron(0 12 * * MON *)', 'at(2030-02-30T10:00:00)', 'every minute']) {
       const error = await client
         .send(new CreateScheduleCommand(definition(newId(), expression)))
         .catch((e: unknown) => e);
@@ -334,6 +350,229 @@ describe('the Scheduler API', () => {
       fromEnv.destroy();
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_SCHEDULER;
       else process.env.AWS_ENDPOINT_URL_SCHEDULER = saved;
+    }
+  });
+});
+
+/** An Input that asks for every context attribute, tagged with the schedule's name. */
+const contextInput = (name: string) =>
+  JSON.stringify({
+    name,
+    arn: '<aws.scheduler.schedule-arn>',
+    scheduledTime: '<aws.scheduler.scheduled-time>',
+    executionId: '<aws.scheduler.execution-id>',
+    attempt: '<aws.scheduler.attempt-number>',
+  });
+
+interface ContextBody {
+  name: string;
+  arn: string;
+  scheduledTime: string;
+  executionId: string;
+  attempt: string;
+}
+
+/** The invocations whose input was `contextInput(name)`, parsed. */
+const contextDeliveries = (name: string, arn = SEND_ARN): ContextBody[] =>
+  deliveries
+    .filter((d) => d.arn === arn && d.input.includes(`"name":${JSON.stringify(name)}`))
+    .map((d) => JSON.parse(d.input) as ContextBody);
+
+/** `<aws.scheduler.scheduled-time>`'s format: 2026-11-25T14:00:00Z. */
+const awsTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const DAILY_9 = 'cron(0 9 * * ? *)';
+const daily9 = () => {
+  const parsed = parseScheduleExpression(DAILY_9);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.value as CronExpression;
+};
+
+describe('cron schedules, context attributes, DISABLED and fireNow', () => {
+  const cronDefinition = (name: string, extra: Partial<CreateScheduleCommandInput> = {}) =>
+    ({
+      Name: name,
+      GroupName: GROUP,
+      ScheduleExpression: DAILY_9,
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: SEND_ARN, RoleArn: ROLE_ARN, Input: contextInput(name) },
+      ...extra,
+    }) satisfies CreateScheduleCommandInput;
+
+  it('fireNow fires the planned occurrences of a daily cron one after the other, each with its scheduled time', async () => {
+    const name = newId();
+    const createdAt = Date.now();
+    await client.send(new CreateScheduleCommand(cronDefinition(name)));
+    const first = nextOccurrence(daily9(), 'Europe/Paris', createdAt)!;
+    const second = nextOccurrence(daily9(), 'Europe/Paris', first)!;
+
+    await endpoint.fireNow(GROUP, name);
+    await waitFor(() => contextDeliveries(name).length === 1);
+    await endpoint.fireNow(GROUP, name);
+    await waitFor(() => contextDeliveries(name).length === 2);
+
+    const arn = `arn:aws:scheduler:us-east-1:000000000000:schedule/${GROUP}/${name}`;
+    const bodies = contextDeliveries(name);
+    expect(bodies).toEqual([
+      {
+        name,
+        arn,
+        scheduledTime: awsTime(first),
+        executionId: expect.stringMatching(/^[0-9a-f]{16}$/) as string,
+        attempt: '1',
+      },
+      {
+        name,
+        arn,
+        scheduledTime: awsTime(second),
+        executionId: expect.stringMatching(/^[0-9a-f]{16}$/) as string,
+        attempt: '1',
+      },
+    ]);
+    expect(bodies[0]!.executionId).not.toBe(bodies[1]!.executionId);
+    expect(endpoint.fired.filter((f) => f.name === name).map((f) => f.at)).toEqual([
+      new Date(first).toISOString(),
+      new Date(second).toISOString(),
+    ]);
+    // The third occurrence waits for its time.
+    await sleep(400);
+    expect(contextDeliveries(name)).toHaveLength(2);
+    await client.send(new DeleteScheduleCommand({ Name: name, GroupName: GROUP }));
+  });
+
+  it('a cron schedule runs from its StartDate to its EndDate, then is completed (fireNow does nothing more)', async () => {
+    const name = newId();
+    const only = nextOccurrence(daily9(), 'Europe/Paris', Date.now() + 3 * 86_400_000)!;
+    await client.send(
+      new CreateScheduleCommand(
+        cronDefinition(name, { StartDate: new Date(only - 3_600_000), EndDate: new Date(only + 3_600_000) }),
+      ),
+    );
+    await endpoint.fireNow(GROUP, name);
+    await waitFor(() => contextDeliveries(name).length === 1);
+    expect(contextDeliveries(name)[0]!.scheduledTime).toBe(awsTime(only));
+    await sleep(300);
+    await endpoint.fireNow(GROUP, name);
+    await sleep(500);
+    expect(contextDeliveries(name)).toHaveLength(1);
+    // ActionAfterCompletion NONE: kept.
+    await client.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }));
+    await client.send(new DeleteScheduleCommand({ Name: name, GroupName: GROUP }));
+  });
+
+  it('keeps the scheduled time across the retries of an occurrence, with a new execution id and attempt number each', async () => {
+    const name = newId();
+    const at = new Date();
+    await client.send(
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: GROUP,
+        ScheduleExpression: atExpression(at),
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: FIRST_FAILS_ARN,
+          RoleArn: ROLE_ARN,
+          Input: contextInput(name),
+          RetryPolicy: { MaximumRetryAttempts: 3 },
+        },
+      }),
+    );
+    await waitFor(() => contextDeliveries(name, FIRST_FAILS_ARN).length === 2);
+    await waitForGone(name);
+    const [failed, retried] = contextDeliveries(name, FIRST_FAILS_ARN);
+    expect(failed!.scheduledTime).toBe(awsTime(expressionTime(atExpression(at))));
+    expect(retried!.scheduledTime).toBe(failed!.scheduledTime);
+    expect([failed!.attempt, retried!.attempt]).toEqual(['1', '2']);
+    expect(retried!.executionId).not.toBe(failed!.executionId);
+    expect(endpoint.fired.filter((f) => f.name === name)).toHaveLength(1);
+  });
+
+  it('the dead-letter queue gets the input with the context attributes replaced', async () => {
+    const name = newId();
+    await client.send(
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: GROUP,
+        ScheduleExpression: atExpression(new Date()),
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: BROKEN_ARN,
+          RoleArn: ROLE_ARN,
+          Input: contextInput(name),
+          RetryPolicy: { MaximumRetryAttempts: 1 },
+          DeadLetterConfig: { Arn: DLQ_ARN },
+        },
+      }),
+    );
+    await waitFor(() => contextDeliveries(name, DLQ_ARN).length > 0);
+    const [dead] = contextDeliveries(name, DLQ_ARN);
+    expect(dead).toMatchObject({
+      name,
+      attempt: '2',
+      scheduledTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as string,
+    });
+    expect(JSON.stringify(dead)).not.toContain('<aws.scheduler.');
+    await waitForGone(name);
+  });
+
+  it('a DISABLED schedule does not fire, not even with fireNow; enabled again, it resumes after that, with no backlog', async () => {
+    const name = newId();
+    const startDate = new Date(Math.ceil((Date.now() + 500) / 1000) * 1000);
+    const definition = {
+      ...cronDefinition(name),
+      ScheduleExpression: 'rate(1 minute)',
+      StartDate: startDate,
+    } satisfies CreateScheduleCommandInput;
+    await client.send(new CreateScheduleCommand({ ...definition, State: 'DISABLED' }));
+    await sleep(startDate.getTime() + 800 - Date.now());
+    await endpoint.fireNow(GROUP, name);
+    await sleep(500);
+    expect(contextDeliveries(name)).toHaveLength(0);
+    expect((await client.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }))).State).toBe(
+      'DISABLED',
+    );
+
+    // The occurrence at StartDate passed while disabled: not fired on enabling; the next is a period later.
+    const enabledAt = Date.now();
+    await client.send(new UpdateScheduleCommand({ ...definition, State: 'ENABLED' }));
+    const updatedAt = Date.now();
+    await sleep(600);
+    expect(contextDeliveries(name)).toHaveLength(0);
+    await endpoint.fireNow(GROUP, name);
+    await waitFor(() => contextDeliveries(name).length === 1);
+    const scheduled = Date.parse(contextDeliveries(name)[0]!.scheduledTime);
+    expect(scheduled).toBeGreaterThanOrEqual(Math.floor((enabledAt + 60_000) / 1000) * 1000);
+    expect(scheduled).toBeLessThanOrEqual(updatedAt + 60_000);
+    await client.send(new DeleteScheduleCommand({ Name: name, GroupName: GROUP }));
+  });
+
+  it('fireNow rejects an unknown schedule with ResourceNotFoundException', async () => {
+    await expect(endpoint.fireNow(GROUP, 'no-such-schedule')).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  it('answers an invalid cron expression or time zone with a ValidationException that says what is wrong', async () => {
+    const cases: [Partial<CreateScheduleCommandInput>, string][] = [
+      [
+        { ScheduleExpression: 'cron(0 9 * * MON *)' },
+        'Invalid Schedule Expression cron(0 9 * * MON *): day-of-month and day-of-week cannot both be set; use ? in one of them.',
+      ],
+      [
+        { ScheduleExpression: 'cron(0 25 * * ? *)' },
+        'Invalid Schedule Expression cron(0 25 * * ? *): hours: 25 is out of range; use 0-23.',
+      ],
+      [{ ScheduleExpressionTimezone: 'Europe/Pariss' }, 'Invalid ScheduleExpressionTimezone Europe/Pariss.'],
+    ];
+    for (const [change, message] of cases) {
+      const error = await client
+        .send(new CreateScheduleCommand(cronDefinition(newId(), change)))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationException);
+      expect((error as ValidationException).message).toBe(message);
     }
   });
 });
