@@ -40,6 +40,7 @@ export const INDEX = {
   templatesByMmsId: 'by-mms-id',
   templatesBySinchTrackingId: 'by-sinch-tracking-id',
   postbacksByState: 'by-state',
+  recurringByTeam: 'by-team',
 } as const;
 
 export const TABLES = {
@@ -84,6 +85,14 @@ export const TABLES = {
     ],
     ttlAttribute: 'expiresAt',
     stream: 'NEW_IMAGE',
+  },
+  /** Recurring sends (POST /v2/schedules): expression, time zone, recipients, message, last firing. */
+  recurring: {
+    id: 'recurring',
+    partitionKey: S('id'),
+    globalSecondaryIndexes: [
+      { indexName: INDEX.recurringByTeam, partitionKey: S('teamId'), sortKey: S('createdAt') },
+    ],
   },
   /** Idempotency records (team + Idempotency-Key) and rate-limit counters, all short-lived. */
   control: {

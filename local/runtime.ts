@@ -32,8 +32,8 @@ import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
-import { startSchedulerEndpoint } from './infra/scheduler-endpoint';
-import { SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
+import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import {
@@ -79,7 +79,9 @@ export interface LocalGateway {
   readonly simulator: SinchSimulator;
   readonly apiKey: string;
   readonly tables: Record<keyof typeof TABLES, string>;
-  readonly queues: { send: string; sendDlq: string; webhook: string };
+  readonly queues: { send: string; sendDlq: string; webhook: string; events: string };
+  /** The local EventBridge Scheduler: what it fired, and `fireNow` to fire a schedule's next occurrence now. */
+  readonly scheduler: SchedulerEndpoint;
   readonly dynamoEndpoint: string;
   /** The local EventBridge (and Secrets Manager) endpoint: put `mms.send-requested` events here. */
   readonly eventsEndpoint: string;
@@ -198,6 +200,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [SCHEDULER_ENV.schedulerTargetArn]: queues.send.arn,
       [SCHEDULER_ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/mms-gateway-local-scheduler',
       [SCHEDULER_ENV.schedulerDlqArn]: queues.sendDlq.arn,
+      [RECURRING_ENV.recurringTargetArn]: queues.events.arn,
+      [RECURRING_ENV.recurringDlqArn]: queues.eventsDlq.arn,
       POWERTOOLS_SERVICE_NAME: 'mms-gateway-local',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -208,6 +212,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.templatesTable]: tables.templates,
       [ENV.postbacksTable]: tables.postbacks,
       [ENV.controlTable]: tables.control,
+      [ENV.recurringTable]: tables.recurring,
       [ENV.sendQueueUrl]: queues.send.url,
       [ENV.sendDlqUrl]: queues.sendDlq.url,
       [ENV.sinchBaseUrl]: simulator.url,
@@ -238,6 +243,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
+    const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -258,6 +264,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
       { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
       { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
+      { method: 'GET', resource: '/v2/schedules', handler: schedules },
+      { method: 'POST', resource: '/v2/schedules', handler: schedules },
+      { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
+      { method: 'DELETE', resource: '/v2/schedules/{id}', handler: schedules },
+      { method: 'POST', resource: '/v2/schedules/{id}/pause', handler: schedules },
+      { method: 'POST', resource: '/v2/schedules/{id}/resume', handler: schedules },
       { method: 'GET', resource: '/v2/templates', handler: query },
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
@@ -400,7 +412,13 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       simulator,
       apiKey,
       tables,
-      queues: { send: queues.send.url, sendDlq: queues.sendDlq.url, webhook: queues.webhook.url },
+      queues: {
+        send: queues.send.url,
+        sendDlq: queues.sendDlq.url,
+        webhook: queues.webhook.url,
+        events: queues.events.url,
+      },
+      scheduler: schedulerEndpoint,
       dynamoEndpoint: dynamoLocal.endpoint,
       eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,

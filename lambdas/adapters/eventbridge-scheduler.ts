@@ -14,6 +14,12 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
+import {
+  firingInput,
+  recurringScheduleName,
+  type RecurringSchedule,
+  type RecurringScheduler,
+} from '../domain/recurring';
 import { scheduleName, type MessageScheduler } from '../domain/scheduling';
 import type { SendQueueBody } from './sqs-send-queue';
 
@@ -36,7 +42,16 @@ export const SCHEDULER_ENV = {
   schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
 } as const;
 
-export const SCHEDULER_ENV_NAMES: readonly string[] = Object.values(SCHEDULER_ENV);
+/** Recurring sends fire into the events queue (the events worker fans them out), dead-lettered to its DLQ. */
+export const RECURRING_ENV = {
+  recurringTargetArn: 'RECURRING_TARGET_ARN',
+  recurringDlqArn: 'RECURRING_DLQ_ARN',
+} as const;
+
+export const SCHEDULER_ENV_NAMES: readonly string[] = [
+  ...Object.values(SCHEDULER_ENV),
+  ...Object.values(RECURRING_ENV),
+];
 
 const arn = (service: string) =>
   z
@@ -51,26 +66,59 @@ export const schedulerSchemas = {
   schedulerTargetArn: arn('sqs'),
   schedulerRoleArn: arn('iam'),
   schedulerDlqArn: arn('sqs'),
+  recurringTargetArn: arn('sqs'),
+  recurringDlqArn: arn('sqs'),
 } as const;
 
-/** Reads the settings from `env`; throws one error naming every bad or missing variable. */
-export function loadSchedulerSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
+const ALL_ENV = { ...SCHEDULER_ENV, ...RECURRING_ENV } as const;
+
+/** Reads the given settings from `env`; throws one error naming every bad or missing variable. */
+function readSettings<K extends keyof typeof ALL_ENV>(
+  env: NodeJS.ProcessEnv,
+  keys: readonly K[],
+): Record<K, string> {
   const problems: string[] = [];
-  const read = (key: keyof typeof SCHEDULER_ENV): string => {
-    const raw = env[SCHEDULER_ENV[key]];
+  const out = {} as Record<K, string>;
+  for (const key of keys) {
+    const raw = env[ALL_ENV[key]];
     const parsed = schedulerSchemas[key].safeParse(raw === '' ? undefined : raw);
-    if (parsed.success) return parsed.data;
-    problems.push(`${SCHEDULER_ENV[key]}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-    return '';
-  };
-  const settings: SchedulerSettings = {
-    groupName: read('scheduleGroupName'),
-    targetArn: read('schedulerTargetArn'),
-    roleArn: read('schedulerRoleArn'),
-    deadLetterArn: read('schedulerDlqArn'),
-  };
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${ALL_ENV[key]}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
   if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join(' | ')}`);
-  return settings;
+  return out;
+}
+
+/** The settings of one-time schedules (send-at): they put messages on the send queue. */
+export function loadSchedulerSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
+  const s = readSettings(env, [
+    'scheduleGroupName',
+    'schedulerTargetArn',
+    'schedulerRoleArn',
+    'schedulerDlqArn',
+  ]);
+  return {
+    groupName: s.scheduleGroupName,
+    targetArn: s.schedulerTargetArn,
+    roleArn: s.schedulerRoleArn,
+    deadLetterArn: s.schedulerDlqArn,
+  };
+}
+
+/** The settings of recurring schedules: same group and role, firing into the events queue. */
+export function loadRecurringSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
+  const s = readSettings(env, [
+    'scheduleGroupName',
+    'schedulerRoleArn',
+    'recurringTargetArn',
+    'recurringDlqArn',
+  ]);
+  return {
+    groupName: s.scheduleGroupName,
+    targetArn: s.recurringTargetArn,
+    roleArn: s.schedulerRoleArn,
+    deadLetterArn: s.recurringDlqArn,
+  };
 }
 
 /**
@@ -188,4 +236,60 @@ function sameDefinition(existing: GetScheduleCommandOutput, wanted: ScheduleDefi
     target.RetryPolicy?.MaximumRetryAttempts === wanted.Target.RetryPolicy.MaximumRetryAttempts &&
     target.RetryPolicy.MaximumEventAgeInSeconds === wanted.Target.RetryPolicy.MaximumEventAgeInSeconds
   );
+}
+
+/**
+ * The RecurringScheduler port on EventBridge Scheduler: one recurring schedule per recurring send, named
+ * `recurringScheduleName(id)`, in the schedule's time zone, that puts `{"recurring":{"scheduleId",
+ * "scheduledTime"}}` on the events queue at each occurrence (Scheduler fills in `<aws.scheduler.scheduled-time>`).
+ * Pausing disables it (State DISABLED) rather than deleting it.
+ */
+export class EventBridgeRecurringScheduler implements RecurringScheduler {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly settings: SchedulerSettings,
+  ) {}
+
+  async upsert(schedule: Pick<RecurringSchedule, 'id' | 'expression' | 'timeZone' | 'state'>): Promise<void> {
+    const definition = recurringDefinition(this.settings, schedule);
+    try {
+      await this.client.send(new CreateScheduleCommand(definition));
+    } catch (error) {
+      if (!isAwsError(error, 'ConflictException')) throw error;
+      await this.client.send(new UpdateScheduleCommand(definition));
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteScheduleCommand({ Name: recurringScheduleName(id), GroupName: this.settings.groupName }),
+      );
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+    }
+  }
+}
+
+/** The full definition of a recurring send's schedule. */
+export function recurringDefinition(
+  settings: SchedulerSettings,
+  schedule: Pick<RecurringSchedule, 'id' | 'expression' | 'timeZone' | 'state'>,
+) {
+  return {
+    Name: recurringScheduleName(schedule.id),
+    GroupName: settings.groupName,
+    ScheduleExpression: schedule.expression,
+    ScheduleExpressionTimezone: schedule.timeZone,
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    ActionAfterCompletion: 'NONE',
+    State: schedule.state === 'enabled' ? 'ENABLED' : 'DISABLED',
+    Target: {
+      Arn: settings.targetArn,
+      RoleArn: settings.roleArn,
+      Input: firingInput(schedule.id),
+      DeadLetterConfig: { Arn: settings.deadLetterArn },
+      RetryPolicy: { ...RETRY_POLICY },
+    },
+  } satisfies CreateScheduleCommandInput;
 }

@@ -98,6 +98,11 @@ export const ERRORS = {
     'send-at must be an ISO 8601 date-time with a UTC offset, between 1 minute and 1 year ahead.',
     400,
   ),
+  'GW-INVALID-SCHEDULE': gateway(
+    'schedule must be a cron(…) or rate(…) expression of EventBridge Scheduler, timezone an IANA time zone.',
+    400,
+  ),
+  'GW-INVALID-RECIPIENTS': gateway('recipients must hold 1 to 1000 distinct numbers.', 400),
   // Gateway: HTTP and service
   'GW-NOT-FOUND': gateway('Not found.', 404),
   'GW-METHOD-NOT-ALLOWED': gateway('Method not allowed.', 405),
@@ -106,6 +111,7 @@ export const ERRORS = {
     'Only a scheduled message that has not been sent yet can be canceled or moved.',
     409,
   ),
+  'GW-TOO-MANY-SCHEDULES': gateway('This team has as many recurring sends as it may have; delete one first.', 409),
   'GW-BODY-TOO-LARGE': gateway('Request body too large.', 413),
   'GW-UNSUPPORTED-MEDIA-TYPE': gateway('Content-Type must be application/json.', 415),
   'GW-RATE-LIMITED': gateway(

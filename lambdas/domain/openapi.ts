@@ -24,6 +24,8 @@ import {
   slideSchema,
   type Action,
 } from './mms';
+import { MAX_RECIPIENTS, MAX_SCHEDULES_PER_TEAM, SCHEDULE_ID_PREFIX, SCHEDULE_NAME_MAX } from './recurring';
+import { MAX_EXPRESSION_LENGTH } from './schedule-expression';
 import { MESSAGE_STATES } from './status';
 
 type Json = Record<string, unknown>;
@@ -37,7 +39,9 @@ export const FROM_MASK_PATTERN = `^[A-Za-z0-9_-]{1,${MAX_FROM_MASK_LENGTH}}$`;
 
 const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const jsonContent = (schema: Json) => ({ 'application/json': { schema } });
+const jsonContent = (schema: Json, examples?: Record<string, { summary: string; value: unknown }>) => ({
+  'application/json': { schema, ...(examples ? { examples } : {}) },
+});
 
 const REQUEST_SCHEMA_IDS: Record<Action, string> = {
   sendmms: 'SendMmsRequest',
@@ -177,6 +181,9 @@ function requestSchemas(): Record<string, Json> {
     'sendsavedmms sends it by that id.';
   at(out, 'SendSavedMmsRequest').description = 'Send a saved template (Sinch `sendsavedmms`).';
 
+  out.ScheduleSendMms = scheduleMessageSchema(at(out, 'SendMmsRequest'), 'sendmms');
+  out.ScheduleSendSavedMms = scheduleMessageSchema(at(out, 'SendSavedMmsRequest'), 'sendsavedmms');
+
   out.MmsRequest = {
     description:
       'The Sinch MMS JSON API body, unchanged: code written for Sinch works by changing the URL and key. ' +
@@ -190,6 +197,293 @@ function requestSchemas(): Record<string, Json> {
     },
   };
   return out;
+}
+
+/**
+ * A send body as the message of a recurring send: the same fields and rules, without `to` (the schedule's
+ * `recipients` are the recipients), without `send-at` (it goes out at each firing) and without the fields that
+ * hold a fixed time (`mms-expiry-timestamp`, `fallback-sms-link-expiration`: later firings would pass it).
+ */
+function scheduleMessageSchema(send: Json, action: 'sendmms' | 'sendsavedmms'): Json {
+  const copy = structuredClone(send);
+  const {
+    to: _to,
+    'send-at': _sendAt,
+    'mms-expiry-timestamp': _expiry,
+    'fallback-sms-link-expiration': _linkExpiry,
+    ...properties
+  } = at(copy, 'properties');
+  properties['ignore-quiet-hours'] = {
+    type: 'boolean',
+    description:
+      'Gateway extension: send each firing even inside your team’s quiet hours. Without it, the messages of a ' +
+      'firing inside them are held (`scheduled`) until the quiet hours end.',
+  };
+  if (action === 'sendsavedmms') {
+    properties['mms-id'] = {
+      ...at(properties, 'mms-id'),
+      description:
+        'The saved template to send at each firing: the `template-id` (`tpl_…`) of the savemms answer, or ' +
+        'Sinch’s mms-id. E241 when it is not a ready or transcoding template of your team; one still being ' +
+        'transcoded is accepted: a firing that comes before it is ready is retried until it is, and one after ' +
+        'it failed has its sends rejected (see `last-firing`).',
+    };
+  }
+  return {
+    ...copy,
+    properties,
+    required: (copy.required as string[]).filter((field) => field !== 'to'),
+    description:
+      action === 'sendmms'
+        ? 'The MMS each firing sends to every recipient (Sinch `sendmms` without `to`).'
+        : 'The saved template each firing sends to every recipient (Sinch `sendsavedmms` without `to`).',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Recurring sends: hand-written from recurring.ts
+
+const SCHEDULE_EXAMPLE_MESSAGE = {
+  action: 'sendmms',
+  from: '28444',
+  'message-subject': 'This week',
+  'fallback-sms-text': 'This week’s offers:',
+  slide: [{ 'message-text': 'New offers every Monday', image: { url: 'https://example.com/offers.jpg' } }],
+};
+
+const SCHEDULE_REQUEST_EXAMPLES = {
+  weekly: {
+    summary: 'Every Monday at 09:00, Stockholm time',
+    value: {
+      name: 'Monday offers',
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'Europe/Stockholm',
+      recipients: ['46701234567', '46701234568'],
+      message: SCHEDULE_EXAMPLE_MESSAGE,
+    },
+  },
+  daily: {
+    summary: 'A saved template every day (from the creation), quiet hours ignored',
+    value: {
+      schedule: 'rate(1 day)',
+      recipients: ['15551234567'],
+      message: {
+        action: 'sendsavedmms',
+        'mms-id': 'tpl_3f1c2b7e9a0d4c6b8e5f1a2b3c4d5e6f',
+        from: '28444',
+        'ignore-quiet-hours': true,
+      },
+    },
+  },
+};
+
+const SCHEDULE_VIEW_EXAMPLE = {
+  'schedule-id': `${SCHEDULE_ID_PREFIX}8d1e4f2a6b3c4d5e9f0a1b2c3d4e5f60`,
+  name: 'Monday offers',
+  schedule: 'cron(0 9 ? * MON *)',
+  timezone: 'Europe/Stockholm',
+  state: 'enabled',
+  recipients: ['46701234567', '46701234568'],
+  message: SCHEDULE_EXAMPLE_MESSAGE,
+  'next-firing-at': '2026-03-16T08:00:00.000Z',
+  firings: 1,
+  'last-firing': {
+    'scheduled-time': '2026-03-09T08:00:00.000Z',
+    'fired-at': '2026-03-09T08:00:01.412Z',
+    accepted: 1,
+    rejected: 1,
+    errors: [{ to: '46701234568', code: 'GW-QUOTA-EXCEEDED', info: ERRORS['GW-QUOTA-EXCEEDED'].message }],
+  },
+  'created-at': '2026-03-02T10:15:00.000Z',
+  'updated-at': '2026-03-02T10:15:00.000Z',
+};
+
+const { 'last-firing': _lastFiring, ...SCHEDULE_NEW_EXAMPLE } = {
+  ...SCHEDULE_VIEW_EXAMPLE,
+  'next-firing-at': '2026-03-09T08:00:00.000Z',
+  firings: 0,
+};
+
+function scheduleSchemas(): Record<string, Json> {
+  const dateTime = (description: string) => ({ type: 'string', format: 'date-time', description });
+  const viewProperties: Json = {
+    'schedule-id': {
+      type: 'string',
+      pattern: `^${SCHEDULE_ID_PREFIX}`,
+      description: 'The schedule’s id (`sch_…`): the `{id}` of the other /v2/schedules routes.',
+      examples: [SCHEDULE_VIEW_EXAMPLE['schedule-id']],
+    },
+    name: { type: 'string', description: 'Your name for it, when given.' },
+    schedule: { type: 'string', description: 'The `cron(…)` or `rate(…)` expression, as given.' },
+    timezone: { type: 'string', description: 'The IANA time zone the expression is read in.' },
+    state: {
+      type: 'string',
+      enum: ['enabled', 'paused', 'deleted'],
+      description:
+        '`enabled`: fires; `paused`: does not fire until resumed; `deleted`: only in the answer of DELETE.',
+    },
+    recipients: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The numbers each firing sends to, in the order given.',
+    },
+    message: schemaRef('ScheduleMessage'),
+    'next-firing-at': dateTime(
+      'When an enabled cron schedule fires next. Absent for rate schedules (they count from their creation), ' +
+        'paused ones, and cron expressions with no time left.',
+    ),
+    firings: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Firings recorded so far (a firing is counted once, however often it was delivered).',
+    },
+    'last-firing': {
+      type: 'object',
+      description:
+        'What the latest firing did. Each accepted send is an ordinary message of your team (GET /v2/messages ' +
+        'with its `client-reference`, status webhooks), with the Idempotency-Key ' +
+        '`recurring:<schedule-id>:<scheduled-time>:<recipient>`, so a firing delivered twice sends nothing twice.',
+      properties: {
+        'scheduled-time': dateTime('The occurrence’s planned time.'),
+        'fired-at': dateTime('When the gateway finished handing its sends to the queue.'),
+        accepted: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Recipients whose send was accepted and queued.',
+        },
+        rejected: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Recipients refused for good (a template not ready, an expired timestamp of the message, the ' +
+            'daily quota used up): not retried for this firing.',
+        },
+        errors: {
+          type: 'array',
+          maxItems: 10,
+          description: 'The first rejections (at most 10).',
+          items: {
+            type: 'object',
+            properties: {
+              to: { type: 'string' },
+              code: schemaRef('ErrorCode'),
+              info: { type: 'string' },
+            },
+            required: ['to', 'code', 'info'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['scheduled-time', 'fired-at', 'accepted', 'rejected', 'errors'],
+      additionalProperties: false,
+    },
+    'created-at': dateTime('When it was created.'),
+    'updated-at': dateTime('When it was created, or last paused or resumed.'),
+  };
+  const viewRequired = [
+    'schedule-id',
+    'schedule',
+    'timezone',
+    'state',
+    'recipients',
+    'message',
+    'firings',
+    'created-at',
+    'updated-at',
+  ];
+  return {
+    ScheduleMessage: {
+      description:
+        'What each firing sends, to every recipient: a Sinch sendmms or sendsavedmms body without `to`, with ' +
+        'the same rules as POST /v2/ (checked when the schedule is created, and again at each firing). ' +
+        '`mms-expiry-timestamp` (at most 3 days ahead) and `fallback-sms-link-expiration` are fixed times, ' +
+        'checked again at each firing: a firing they no longer fit has all its sends rejected, so leave them ' +
+        'out of a schedule that runs for long.',
+      oneOf: [schemaRef('ScheduleSendMms'), schemaRef('ScheduleSendSavedMms')],
+      discriminator: {
+        propertyName: 'action',
+        mapping: {
+          sendmms: '#/components/schemas/ScheduleSendMms',
+          sendsavedmms: '#/components/schemas/ScheduleSendSavedMms',
+        },
+      },
+    },
+    ScheduleRequest: {
+      type: 'object',
+      description:
+        'A recurring send: one message to a list of recipients on a schedule. Every problem is listed in ' +
+        '`errors`, with the codes of POST /v2/ for the message (fields under `message.`) and for each ' +
+        'recipient (fields under `recipients`). Unknown fields are refused (GW-UNKNOWN-FIELD).',
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          maxLength: SCHEDULE_NAME_MAX,
+          description: `Your name for it, 1 to ${SCHEDULE_NAME_MAX} characters (GW-INVALID-TYPE).`,
+        },
+        schedule: {
+          type: 'string',
+          maxLength: MAX_EXPRESSION_LENGTH,
+          pattern: '^(cron|rate)\\(.*\\)$',
+          description:
+            'When it fires, as an EventBridge Scheduler expression (GW-INVALID-SCHEDULE, with what is wrong):\n' +
+            '- `cron(minutes hours day-of-month month day-of-week year)`, read in `timezone`: e.g. ' +
+            '`cron(0 9 ? * MON-FRI *)` at 09:00 on weekdays, `cron(30 8 1 * ? *)` at 08:30 on the 1st of each ' +
+            'month, `cron(0 18 ? * 6L *)` at 18:00 on the last Friday of the month. Exactly one of day-of-month ' +
+            'and day-of-week is `?`; day-of-week 1 is Sunday (or SUN-SAT). A time skipped by a daylight-saving ' +
+            'change does not fire that day; a time that occurs twice fires once.\n' +
+            '- `rate(value unit)`: `minute`/`hour`/`day` with 1, `minutes`/`hours`/`days` above, counted from ' +
+            'the creation, e.g. `rate(1 day)`, `rate(12 hours)`; at least `rate(1 minute)`.\n' +
+            'One-time sends use `send-at` on POST /v2/ instead (`at(…)` is refused here).',
+          examples: ['cron(0 9 ? * MON *)', 'rate(1 day)'],
+        },
+        timezone: {
+          type: 'string',
+          default: 'UTC',
+          pattern: '^[A-Z][A-Za-z0-9_+-]*(/[A-Z][A-Za-z0-9_+-]*)*$',
+          description:
+            'The IANA time zone a cron expression is read in, e.g. `Europe/Stockholm` (GW-INVALID-SCHEDULE); ' +
+            'not a UTC offset. Default UTC.',
+          examples: ['Europe/Stockholm'],
+        },
+        recipients: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_RECIPIENTS,
+          uniqueItems: true,
+          items: { type: 'string', pattern: INTERNATIONAL_NUMBER_PATTERN },
+          description:
+            `1 to ${MAX_RECIPIENTS} distinct international numbers (GW-INVALID-RECIPIENTS; E110 for a number): ` +
+            'each firing sends the message to each of them, as one message per recipient, within your team’s ' +
+            'rate and daily quota.',
+        },
+        message: schemaRef('ScheduleMessage'),
+      },
+      required: ['schedule', 'recipients', 'message'],
+      additionalProperties: false,
+    },
+    ScheduleView: {
+      type: 'object',
+      description: 'A recurring send of your team.',
+      properties: viewProperties,
+      required: viewRequired,
+      additionalProperties: false,
+    },
+    ScheduleCreated: {
+      type: 'object',
+      description: 'The recurring send, created (or the one this Idempotency-Key created before).',
+      properties: { status: { const: 'success' }, ...viewProperties },
+      required: ['status', ...viewRequired],
+      additionalProperties: false,
+    },
+    ScheduleList: {
+      type: 'object',
+      description: 'Your team’s recurring sends, newest first.',
+      properties: { schedules: { type: 'array', items: schemaRef('ScheduleView') } },
+      required: ['schedules'],
+      additionalProperties: false,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -431,14 +725,20 @@ const FAILURE_RESPONSES: readonly FailureResponse[] = [
     status: 403,
     description: 'The key’s team is revoked (E104).',
   },
-  { name: 'NotFound', status: 404, description: 'No message of your team with this tracking-id.' },
+  {
+    name: 'NotFound',
+    status: 404,
+    description: 'No message, template or recurring send of your team with this id.',
+  },
   {
     name: 'Conflict',
     status: 409,
     description:
       'The Idempotency-Key was used with a different body (GW-IDEMPOTENCY-CONFLICT); a request with this key ' +
       'is still being processed, or the template of a sendsavedmms is still being transcoded (E626): both ' +
-      'with Retry-After.',
+      'with Retry-After. A scheduled message that can no longer be canceled or moved ' +
+      `(GW-NOT-SCHEDULED); a team that has ${MAX_SCHEDULES_PER_TEAM} recurring sends already ` +
+      '(GW-TOO-MANY-SCHEDULES).',
     retryAfter: true,
   },
   {
@@ -462,7 +762,8 @@ const FAILURE_RESPONSES: readonly FailureResponse[] = [
   {
     name: 'ServiceUnavailable',
     status: 503,
-    description: 'The send queue is unavailable; nothing was sent. Retry after the given delay.',
+    description:
+      'The send queue or the scheduler is unavailable; nothing was sent or changed. Retry after the given delay.',
     retryAfter: true,
   },
 ];
@@ -511,7 +812,8 @@ function build(): Json {
         '`status-details`, `tracking-id`, `error-code`, `error-info`) with honest HTTP statuses: 202 queued, ' +
         '400 invalid, 401/403 auth, 409 idempotency conflict, 429 over rate or quota with Retry-After, 5xx ' +
         'only for the gateway’s own faults. `tracking-id` is the gateway’s message id. Gateway extensions: ' +
-        'the Idempotency-Key header, group sends (`to` as an array), message lookup with status history. ' +
+        'the Idempotency-Key header, group sends (`to` as an array), message lookup with status history, ' +
+        'scheduled sends (`send-at`) and recurring sends (/v2/schedules). ' +
         'Every error code is listed in `x-error-codes` with its HTTP status.',
     },
     servers: [
@@ -525,6 +827,10 @@ function build(): Json {
     tags: [
       { name: 'messages', description: 'Send MMS and follow them.' },
       { name: 'templates', description: 'Saved MMS templates (savemms, sendsavedmms).' },
+      {
+        name: 'schedules',
+        description: 'Recurring sends: one message to a list of recipients on a cron or rate schedule.',
+      },
       { name: 'meta', description: 'This document.' },
     ],
     paths: {
@@ -649,6 +955,121 @@ function build(): Json {
           },
         },
       },
+      '/v2/schedules': {
+        get: {
+          operationId: 'listSchedules',
+          tags: ['schedules'],
+          summary: 'Your team’s recurring sends, newest first',
+          responses: {
+            '200': {
+              description: 'The recurring sends (an empty list when none).',
+              content: jsonContent(schemaRef('ScheduleList'), {
+                one: { summary: 'One recurring send', value: { schedules: [SCHEDULE_VIEW_EXAMPLE] } },
+              }),
+            },
+            ...failures(401, 403, 429, 500),
+          },
+        },
+        post: {
+          operationId: 'createSchedule',
+          tags: ['schedules'],
+          summary:
+            'Create a recurring send: one message to up to 1,000 recipients on a cron or rate schedule',
+          description:
+            'Checks the whole definition (every problem listed, with the codes of POST /v2/) and creates the ' +
+            'schedule, enabled. At each firing the gateway sends the message to every recipient, one message ' +
+            'per recipient, through the same checks, rate, daily quota and quiet hours as POST /v2/; the ' +
+            'answer of GET /v2/schedules/{id} then shows the firing in `last-firing`. A firing delivered twice ' +
+            'sends nothing twice. A team has at most ' +
+            `${MAX_SCHEDULES_PER_TEAM} recurring sends (409 GW-TOO-MANY-SCHEDULES). With an Idempotency-Key, ` +
+            'repeating the request returns the schedule it created (201, its current state) instead of ' +
+            'creating another; the same key with another body is 409 GW-IDEMPOTENCY-CONFLICT.',
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          requestBody: {
+            required: true,
+            content: jsonContent(schemaRef('ScheduleRequest'), SCHEDULE_REQUEST_EXAMPLES),
+          },
+          responses: {
+            '201': {
+              description: 'Created and enabled.',
+              content: jsonContent(schemaRef('ScheduleCreated'), {
+                created: {
+                  summary: 'A weekly send, just created',
+                  value: { status: 'success', ...SCHEDULE_NEW_EXAMPLE },
+                },
+              }),
+            },
+            ...failures(400, 401, 403, 409, 413, 429, 500, 503),
+          },
+        },
+      },
+      '/v2/schedules/{id}': {
+        get: {
+          operationId: 'getSchedule',
+          tags: ['schedules'],
+          summary: 'One recurring send of your team, with its next and last firing',
+          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+          responses: {
+            '200': {
+              description: 'The recurring send.',
+              content: jsonContent(schemaRef('ScheduleView'), {
+                fired: { summary: 'After its first firing', value: SCHEDULE_VIEW_EXAMPLE },
+              }),
+            },
+            ...failures(401, 403, 404, 429, 500),
+          },
+        },
+        delete: {
+          operationId: 'deleteSchedule',
+          tags: ['schedules'],
+          summary: 'Delete a recurring send: it never fires again',
+          description:
+            'Deletes the schedule; a firing already on its way sends nothing. Messages of earlier firings are ' +
+            'not affected (a scheduled one can be canceled with DELETE /v2/messages/{id}).',
+          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+          responses: {
+            '200': {
+              description: 'The recurring send as it was, with `state` `deleted`.',
+              content: jsonContent(schemaRef('ScheduleView')),
+            },
+            ...failures(401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v2/schedules/{id}/pause': {
+        post: {
+          operationId: 'pauseSchedule',
+          tags: ['schedules'],
+          summary: 'Pause a recurring send: no firing sends anything until it is resumed',
+          description:
+            'Pausing a paused schedule changes nothing. A firing already on its way when it is paused sends ' +
+            'nothing; the occurrences missed while paused are not sent later.',
+          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+          responses: {
+            '200': {
+              description: 'The recurring send, `paused`.',
+              content: jsonContent(schemaRef('ScheduleView')),
+            },
+            ...failures(401, 403, 404, 429, 500, 503),
+          },
+        },
+      },
+      '/v2/schedules/{id}/resume': {
+        post: {
+          operationId: 'resumeSchedule',
+          tags: ['schedules'],
+          summary: 'Resume a paused recurring send: it fires again from its next occurrence',
+          description: 'Resuming an enabled schedule changes nothing.',
+          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+          responses: {
+            '200': {
+              description: 'The recurring send, `enabled`.',
+              content: jsonContent(schemaRef('ScheduleView')),
+            },
+            ...failures(401, 403, 404, 429, 500, 503),
+          },
+        },
+      },
       '/v2/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
@@ -682,6 +1103,13 @@ function build(): Json {
           description: 'The `tracking-id` of the 202 answer.',
           schema: { type: 'string' },
         },
+        ScheduleId: {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'The `schedule-id` of the 201 answer (`sch_…`).',
+          schema: { type: 'string' },
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
@@ -700,7 +1128,7 @@ function build(): Json {
         },
       },
       responses: failureResponses(),
-      schemas: { ...requestSchemas(), ...answerSchemas() },
+      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas() },
     },
     'x-error-codes': Object.fromEntries(
       ERROR_CODES.map((code) => [

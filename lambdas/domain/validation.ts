@@ -599,7 +599,7 @@ export function expandGroup(request: SendMmsRequest | SendSavedMmsRequest): Send
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-function numberProblem(s: string): string | undefined {
+export function numberProblem(s: string): string | undefined {
   if (isInternationalNumber(s)) return undefined;
   const hint = 'use international format, country code first, digits only, e.g. 17745559144';
   if (s === '') return `the number is empty; ${hint}`;

@@ -1,33 +1,75 @@
 /**
- * The events worker: `mms.send-requested` events (EventBridge rule → SQS buffer → this Lambda) → the accept
- * use case. A rejected event produces `mms.send-rejected`; a transient failure is retried by the queue (and
- * ends in its DLQ, with an alarm, if it never succeeds).
+ * The events worker: the sends that come from no HTTP caller, through the `events` queue.
+ * - `mms.send-requested` events (EventBridge rule → SQS buffer → this Lambda) → the accept use case. A rejected
+ *   event produces `mms.send-rejected`.
+ * - Recurring-send firings (EventBridge Scheduler → this queue) → one accept per recipient.
+ * A transient failure is retried by the queue (and ends in its DLQ, with an alarm, if it never succeeds).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { acceptSendEvent, type SendEvent } from '../domain/events';
+import { fireRecurring, isRecurringFiring } from '../domain/recurring';
 import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
+import { DynamoRecurring } from '../adapters/dynamo-recurring';
 import { DynamoTeams } from '../adapters/dynamo-teams';
+import { systemClock } from '../adapters/system';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { logger, metrics } from './observability';
 import { buildAccept } from './wiring';
 
-const config = loadConfig(['teamsTable', 'eventBusName', 'eventSources']);
+const config = loadConfig(['teamsTable', 'eventBusName', 'eventSources', 'recurringTable']);
+const teams = new DynamoTeams(dynamo(), config.teamsTable);
+const acceptOne = buildAccept();
 
 const accept = acceptSendEvent({
   allowedSources: config.eventSources,
-  teams: new DynamoTeams(dynamo(), config.teamsTable),
-  accept: buildAccept(),
+  teams,
+  accept: acceptOne,
   events: new EventBridgePublisher(eventBridge(), config.eventBusName),
 });
 
-async function processRecord(record: SQSRecord): Promise<void> {
-  const event = JSON.parse(record.body) as SendEvent;
+const fire = fireRecurring({
+  schedules: new DynamoRecurring(dynamo(), config.recurringTable),
+  teams,
+  accept: acceptOne,
+  clock: systemClock,
+});
+
+/** Leaves this much of the invocation for reporting the batch. */
+const FAN_OUT_MARGIN_MS = 5000;
+
+async function processRecord(record: SQSRecord, context: Context): Promise<void> {
+  const body = JSON.parse(record.body) as unknown;
+  if (isRecurringFiring(body)) {
+    const result = await fire(
+      body.recurring,
+      Date.now() + context.getRemainingTimeInMillis() - FAN_OUT_MARGIN_MS,
+    );
+    if (result.outcome === 'skipped') {
+      logger.info('recurring firing skipped', {
+        scheduleId: body.recurring.scheduleId,
+        reason: result.reason,
+      });
+      return;
+    }
+    const { accepted, rejected } = result.summary;
+    metrics.addMetric('RecurringSendsAccepted', MetricUnit.Count, accepted);
+    metrics.addMetric('RecurringSendsRejected', MetricUnit.Count, rejected);
+    if (rejected > 0) {
+      logger.warn('recurring firing: some recipients refused', {
+        scheduleId: body.recurring.scheduleId,
+        rejected,
+        codes: [...new Set(result.summary.errors.map((e) => e.code))],
+      });
+    }
+    return;
+  }
+  const event = body as SendEvent;
   const outcome = await accept(event);
   metrics.addMetric(outcome === 'accepted' ? 'EventSendAccepted' : 'EventSendRejected', MetricUnit.Count, 1);
   if (outcome === 'rejected') logger.warn('send event rejected', { eventId: event.id, source: event.source });
@@ -39,5 +81,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(async (event, context) => {
     metrics.addMetric('EventBatchRecords', MetricUnit.Count, event.Records.length);
     // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => processRecord(record, context),
+      new BatchProcessor(EventType.SQS),
+      { context },
+    );
   });

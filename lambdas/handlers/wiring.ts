@@ -8,12 +8,21 @@ import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
-import { EventBridgeMessageScheduler, loadSchedulerSettings } from '../adapters/eventbridge-scheduler';
+import {
+  EventBridgeMessageScheduler,
+  EventBridgeRecurringScheduler,
+  loadRecurringSettings,
+  loadSchedulerSettings,
+} from '../adapters/eventbridge-scheduler';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
+}
+
+export function buildRecurringScheduler() {
+  return new EventBridgeRecurringScheduler(scheduler(), loadRecurringSettings());
 }
 
 export function buildAccept() {

@@ -4,9 +4,13 @@ import { INDEX } from '../data-model';
 import type { GatewayConfig } from '../config';
 import type { GatewayFunction } from './gateway-function';
 
-/** What can let a Lambda create, move and delete the schedules of scheduled sends (SendScheduling). */
+/**
+ * What can let a Lambda create, move and delete the schedules of scheduled sends, and those of recurring sends
+ * (SendScheduling).
+ */
 export interface SchedulingAccess {
   grantScheduling(fn: GatewayFunction): void;
+  grantRecurring(fn: GatewayFunction): void;
 }
 
 export interface AcceptAccessProps {

@@ -19,6 +19,8 @@ export interface EventSendsProps {
   readonly queue: IQueue;
   /** Teams are looked up by the id the event names (revoked teams are refused). */
   readonly teamsTable: ITable;
+  /** Recurring sends: each firing reads its schedule and records what it did. */
+  readonly recurringTable: ITable;
   /** Where `mms.send-accepted` and `mms.send-rejected` are published. */
   readonly eventBus: IEventBus;
   /** The accept use case's tables, queue and scheduler (the same as the HTTP ingest's). */
@@ -26,10 +28,11 @@ export interface EventSendsProps {
 }
 
 /**
- * Event-triggered sends: the events worker consumes the `events` queue (batches of 10, failed records reported
- * and retried by the queue, then dead-lettered) and feeds each `mms.send-requested` event to the accept use
- * case. Which sources may send for which teams is configuration (`eventSources` → EVENT_SOURCES). It may read
- * teams, publish the send results on the bus, and do what accepting a request does.
+ * Event-triggered and recurring sends: the events worker consumes the `events` queue (batches of 10, failed
+ * records reported and retried by the queue, then dead-lettered) and feeds each `mms.send-requested` event, and
+ * each recipient of a recurring send's firing, to the accept use case. Which sources may send for which teams is
+ * configuration (`eventSources` → EVENT_SOURCES). It may read teams and recurring sends, record a firing,
+ * publish the send results on the bus, and do what accepting a request does.
  */
 export class EventSends extends Construct {
   readonly worker: GatewayFunction;
@@ -39,7 +42,8 @@ export class EventSends extends Construct {
 
     this.worker = new GatewayFunction(this, 'Worker', {
       handler: 'events',
-      description: 'mms.send-requested events (events queue) → the accept use case',
+      description:
+        'mms.send-requested events and recurring-send firings (events queue) → the accept use case',
       defaults: props.defaults,
       // The events queue's visibility timeout (6 × this) is sized like the send queue's.
       timeout: Duration.seconds(SEND_FUNCTION_TIMEOUT_SECONDS),
@@ -47,7 +51,9 @@ export class EventSends extends Construct {
         eventSources: JSON.stringify(props.config.eventSources),
         eventBusName: props.eventBus.eventBusName,
       },
-    }).grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] });
+    })
+      .grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] })
+      .grantTable('recurringTable', props.recurringTable, { items: ['GetItem', 'UpdateItem'] });
     props.eventBus.grantPutEventsTo(this.worker.role);
     props.accept.grantTo(this.worker);
 

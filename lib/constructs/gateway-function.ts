@@ -16,6 +16,7 @@ export type HandlerName =
   | 'ingest'
   | 'query'
   | 'manage'
+  | 'schedules'
   | 'events'
   | 'send'
   | 'postback'

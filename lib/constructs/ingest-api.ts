@@ -33,6 +33,8 @@ export interface IngestApiProps {
   readonly query: IFunction;
   /** DELETE /v2/messages/{id} (cancel a scheduled send) and PATCH /v2/messages/{id} (move it) */
   readonly manage: IFunction;
+  /** /v2/schedules: recurring sends. */
+  readonly schedules: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
@@ -96,6 +98,15 @@ export class IngestApi extends Construct {
     message.addMethod('GET', query);
     message.addMethod('DELETE', manage);
     message.addMethod('PATCH', manage);
+    const schedulesIntegration = new LambdaIntegration(props.schedules, { allowTestInvoke: false });
+    const schedules = v2.addResource('schedules');
+    schedules.addMethod('GET', schedulesIntegration);
+    schedules.addMethod('POST', schedulesIntegration);
+    const schedule = schedules.addResource('{id}');
+    schedule.addMethod('GET', schedulesIntegration);
+    schedule.addMethod('DELETE', schedulesIntegration);
+    schedule.addResource('pause').addMethod('POST', schedulesIntegration);
+    schedule.addResource('resume').addMethod('POST', schedulesIntegration);
     const templates = v2.addResource('templates');
     templates.addMethod('GET', query);
     templates.addResource('{id}').addMethod('GET', query);

@@ -3,7 +3,7 @@ import { Effect, Grant, PolicyDocument, PolicyStatement, Role, ServicePrincipal 
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
 import type { GatewayFunction } from './gateway-function';
 
 /** The API calls lambdas/adapters/eventbridge-scheduler.ts makes, and nothing else. */
@@ -26,19 +26,25 @@ export interface SendSchedulingProps {
   readonly sendQueue: IQueue;
   /** Where a schedule's invocation goes after Scheduler's retries fail (the send DLQ). */
   readonly deadLetterQueue: IQueue;
+  /** Recurring sends: what their schedules put `{"recurring": …}` on at each firing (the events queue). */
+  readonly recurringQueue: IQueue;
+  /** Where a recurring firing goes after Scheduler's retries fail (the events DLQ). */
+  readonly recurringDeadLetterQueue: IQueue;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * What the gateway's scheduled sends (`send-at`) need from EventBridge Scheduler: a schedule group holding the
- * messages' one-time schedules, and the execution role Scheduler assumes to fire them. The role trusts only
- * scheduler.amazonaws.com acting for this account's schedule group, and may only `sqs:SendMessage` to the send
- * queue and to its dead-letter queue (the schedules' DLQ); both queues use SQS-managed encryption, so no KMS
- * permission is needed. The group and the role hold pending schedules, so they live (and are retained) with the
- * other stateful resources.
+ * What the gateway's scheduled sends (`send-at`) and recurring sends need from EventBridge Scheduler: a schedule
+ * group holding the messages' one-time schedules and the recurring sends' schedules, and the execution role
+ * Scheduler assumes to fire them. The role trusts only scheduler.amazonaws.com acting for this account's schedule
+ * group, and may only `sqs:SendMessage` to the send queue (one-time schedules), the events queue (recurring
+ * firings) and their dead-letter queues; the queues use SQS-managed encryption, so no KMS permission is needed.
+ * The group and the role hold pending schedules, so they live (and are retained) with the other stateful
+ * resources.
  *
- * `grantScheduling` gives an entry Lambda the scheduler settings (SCHEDULER_ENV) and lets it create, update,
- * delete and read schedules of this group only, and pass this role only to Scheduler.
+ * `grantScheduling` gives an entry Lambda the one-time scheduler settings (SCHEDULER_ENV), `grantRecurring` the
+ * recurring ones (and RECURRING_ENV); both let it create, update, delete and read schedules of this group only,
+ * and pass this role only to Scheduler.
  */
 export class SendScheduling extends Construct {
   readonly group: CfnScheduleGroup;
@@ -47,6 +53,9 @@ export class SendScheduling extends Construct {
   readonly role: Role;
   private readonly sendQueue: IQueue;
   private readonly deadLetterQueue: IQueue;
+  private readonly recurringQueue: IQueue;
+  private readonly recurringDeadLetterQueue: IQueue;
+  private readonly managers = new Set<GatewayFunction>();
 
   constructor(scope: Construct, id: string, props: SendSchedulingProps) {
     super(scope, id);
@@ -54,6 +63,8 @@ export class SendScheduling extends Construct {
     this.groupName = props.groupName;
     this.sendQueue = props.sendQueue;
     this.deadLetterQueue = props.deadLetterQueue;
+    this.recurringQueue = props.recurringQueue;
+    this.recurringDeadLetterQueue = props.recurringDeadLetterQueue;
 
     this.group = new CfnScheduleGroup(this, 'Group', { name: props.groupName });
     this.group.applyRemovalPolicy(props.removalPolicy);
@@ -74,7 +85,12 @@ export class SendScheduling extends Construct {
             new PolicyStatement({
               effect: Effect.ALLOW,
               actions: ['sqs:SendMessage'],
-              resources: [props.sendQueue.queueArn, props.deadLetterQueue.queueArn],
+              resources: [
+                props.sendQueue.queueArn,
+                props.deadLetterQueue.queueArn,
+                props.recurringQueue.queueArn,
+                props.recurringDeadLetterQueue.queueArn,
+              ],
             }),
           ],
         }),
@@ -92,17 +108,42 @@ export class SendScheduling extends Construct {
     });
   }
 
-  /** Sets the scheduler settings on `fn` and lets it manage the group's schedules with the execution role. */
+  /** Sets the one-time scheduler settings on `fn` and lets it manage the group's schedules with the role. */
   grantScheduling(fn: GatewayFunction): void {
-    const environment: Record<keyof typeof SCHEDULER_ENV, string> = {
+    this.setEnvironment(fn, {
       scheduleGroupName: this.groupName,
       schedulerTargetArn: this.sendQueue.queueArn,
       schedulerRoleArn: this.role.roleArn,
       schedulerDlqArn: this.deadLetterQueue.queueArn,
-    };
-    for (const [key, value] of Object.entries(environment) as [keyof typeof SCHEDULER_ENV, string][]) {
-      fn.function.addEnvironment(SCHEDULER_ENV[key], value);
+    });
+    this.grantManage(fn);
+  }
+
+  /** Sets the recurring-send scheduler settings on `fn` and lets it manage the group's schedules with the role. */
+  grantRecurring(fn: GatewayFunction): void {
+    this.setEnvironment(fn, {
+      scheduleGroupName: this.groupName,
+      schedulerRoleArn: this.role.roleArn,
+      recurringTargetArn: this.recurringQueue.queueArn,
+      recurringDlqArn: this.recurringDeadLetterQueue.queueArn,
+    });
+    this.grantManage(fn);
+  }
+
+  private setEnvironment(
+    fn: GatewayFunction,
+    environment: Partial<Record<keyof typeof SCHEDULER_ENV | keyof typeof RECURRING_ENV, string>>,
+  ): void {
+    const names: Record<string, string> = { ...SCHEDULER_ENV, ...RECURRING_ENV };
+    for (const [key, value] of Object.entries(environment)) {
+      if (value !== undefined && names[key] !== undefined) fn.function.addEnvironment(names[key], value);
     }
+  }
+
+  /** The schedule calls on this group's schedules, and passing the execution role to Scheduler only. */
+  private grantManage(fn: GatewayFunction): void {
+    if (this.managers.has(fn)) return;
+    this.managers.add(fn);
     Grant.addToPrincipal({
       grantee: fn.role,
       actions: [...SCHEDULE_ACTIONS],
@@ -115,7 +156,7 @@ export class SendScheduling extends Construct {
     Validations.of(fn.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*]`,
       reason:
-        'Each scheduled message gets its own one-time schedule, named at run time; the wildcard covers only the schedules of the gateway’s own schedule group, for the four calls the scheduler adapter makes.',
+        'Each scheduled message and each recurring send gets its own schedule, named at run time; the wildcard covers only the schedules of the gateway’s own schedule group, for the four calls the scheduler adapter makes.',
     });
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({

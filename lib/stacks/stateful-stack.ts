@@ -127,6 +127,8 @@ export class StatefulStack extends Stack {
       groupName: physicalName(prefix, 'schedules'),
       sendQueue: this.sendQueue,
       deadLetterQueue: this.sendDeadLetterQueue,
+      recurringQueue: queues.events,
+      recurringDeadLetterQueue: queues.eventsDlq,
       removalPolicy,
     });
 

@@ -28,7 +28,7 @@ export interface StatefulResources {
   readonly sendDeadLetterQueue: IQueue;
   readonly sinchSecret: ISecret;
   readonly eventBus: IEventBus;
-  /** The Scheduler group and execution role of scheduled sends. */
+  /** The Scheduler group and execution role of scheduled and recurring sends. */
   readonly scheduling: SchedulingAccess;
   readonly egressAllocationIds: readonly string[];
 }
@@ -39,10 +39,10 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The code and its front doors, replaceable at any time: the ingest API (with its authorizer, ingest, query and
- * manage Lambdas), the events worker, the send pipeline, the postback API, status processing, webhook delivery,
- * the optional egress network, and alarms and dashboard. It only wires: every rule lives in lambdas/domain,
- * every setting comes from the config.
+ * The code and its front doors, replaceable at any time: the ingest API (with its authorizer, ingest, query,
+ * manage and schedules Lambdas), the events worker, the send pipeline, the postback API, status processing,
+ * webhook delivery, the optional egress network, and alarms and dashboard. It only wires: every rule lives in
+ * lambdas/domain, every setting comes from the config.
  */
 export class StatelessStack extends Stack {
   readonly ingestApi: IngestApi;
@@ -130,6 +130,26 @@ export class StatelessStack extends Stack {
     }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
     stateful.scheduling.grantScheduling(manage);
 
+    const schedules = new GatewayFunction(this, 'Schedules', {
+      handler: 'schedules',
+      description: '/v2/schedules: a team’s recurring sends (create, list, read, pause, resume, delete)',
+      defaults,
+      environment: {
+        requireServiceId: String(config.requireServiceId),
+        ...(config.sinchServiceId !== undefined ? { defaultServiceId: config.sinchServiceId } : {}),
+      },
+    })
+      .grantTable('recurringTable', tables.recurring, {
+        items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+        queryIndexes: [INDEX.recurringByTeam],
+      })
+      // A sendsavedmms schedule must name one of the team's templates.
+      .grantTable('templatesTable', tables.templates, {
+        items: ['GetItem'],
+        queryIndexes: [INDEX.templatesByMmsId],
+      });
+    stateful.scheduling.grantRecurring(schedules);
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
@@ -137,6 +157,7 @@ export class StatelessStack extends Stack {
       ingest: ingest.function,
       query: query.function,
       manage: manage.function,
+      schedules: schedules.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
     });
@@ -146,6 +167,7 @@ export class StatelessStack extends Stack {
       config,
       queue: stateful.queues.events,
       teamsTable: tables.teams,
+      recurringTable: tables.recurring,
       eventBus: stateful.eventBus,
       accept,
     });
@@ -216,6 +238,7 @@ export class StatelessStack extends Stack {
       ingest,
       query,
       manage,
+      schedules,
       events: this.eventSends.worker,
       send: this.sendPipeline.send,
       postback,

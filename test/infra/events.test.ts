@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/adapters/config';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
 import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
 import { GATEWAY_EVENT_SOURCE } from '../../lib/config';
 import { STATUS_CHANGED_PATTERN } from '../../lib/constructs/event-routing';
@@ -19,8 +19,10 @@ import {
 import {
   actionsOf,
   configWith,
+  functionEnv as env,
   functionOf,
   props,
+  queueId,
   resources,
   resourcesOf,
   roleOfFunction,
@@ -42,15 +44,6 @@ const withProducers = synth(
   }),
 );
 
-/** Logical id of a queue of the data model in the stateful template. */
-const queueId = (synthesized: Synthesized, id: string): string => {
-  const name = physicalName(`mms-gateway-${synthesized.config.stage}`, id);
-  const found = Object.entries(resources(synthesized.stateful, 'AWS::SQS::Queue')).find(
-    ([, q]) => props(q).QueueName === name,
-  );
-  if (!found) throw new Error(`no queue ${id}`);
-  return found[0];
-};
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const rules = Object.entries(resources(dev.stateful, 'AWS::Events::Rule')).map(
   ([id, r]) => [id, props(r)] as const,
@@ -61,10 +54,6 @@ const ruleMatching = (pattern: unknown): [string, Json] => {
   return [found[0], found[1]];
 };
 const [busId] = Object.keys(resources(dev.stateful, 'AWS::Events::EventBus'));
-const env = (synthesized: Synthesized, handler: Parameters<typeof functionOf>[1]): Json => {
-  const fn = resources(synthesized.stateless, 'AWS::Lambda::Function')[functionOf(synthesized, handler)];
-  return (props(fn as Json).Environment as { Variables: Json }).Variables;
-};
 const mappingOf = (synthesized: Synthesized, handler: Parameters<typeof functionOf>[1]): Json => {
   const id = functionOf(synthesized, handler);
   const found = Object.values(resources(synthesized.stateless, 'AWS::Lambda::EventSourceMapping'))
@@ -166,7 +155,10 @@ describe('scheduled sends', () => {
   const [groupId] = Object.keys(resources(dev.stateful, 'AWS::Scheduler::ScheduleGroup'));
   const statelessStatements = statementsByRole(dev.stateless);
   const scheduling = ['ingest', 'manage', 'events'] as const;
-  const schedulingRoles = scheduling.map((h) => roleOfFunction(dev.stateless, functionOf(dev, h))).sort();
+  // The schedules Lambda manages the recurring sends' schedules (test/infra/recurring.test.ts).
+  const schedulingRoles = [...scheduling, 'schedules' as const]
+    .map((h) => roleOfFunction(dev.stateless, functionOf(dev, h)))
+    .sort();
   const schedulesArn = `"arn:",{"Ref":"AWS::Partition"},":scheduler:${dev.config.region}:${dev.config.account}:schedule/${groupName}/*`;
 
   it('creates the schedule group, retained like the other stateful resources', () => {
@@ -193,7 +185,7 @@ describe('scheduled sends', () => {
     expect(props(role).ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the execution role do nothing but sqs:SendMessage to the send queue and its DLQ', () => {
+  it('lets the execution role do nothing but sqs:SendMessage to the send and events queues and their DLQs', () => {
     expect(statementsByRole(dev.stateful)[roleId]).toBeUndefined();
     const policies = props(role).Policies as { PolicyDocument: { Statement: Statement[] } }[];
     expect(policies).toHaveLength(1);
@@ -201,12 +193,18 @@ describe('scheduled sends', () => {
       {
         Effect: 'Allow',
         Action: 'sqs:SendMessage',
-        Resource: [arnOf(queueId(dev, QUEUES.send.id)), arnOf(queueId(dev, QUEUES.sendDlq.id))],
+        // One-time schedules (send-at) fire into the send queue, recurring sends into the events queue.
+        Resource: [
+          arnOf(queueId(dev, QUEUES.send.id)),
+          arnOf(queueId(dev, QUEUES.sendDlq.id)),
+          arnOf(queueId(dev, QUEUES.events.id)),
+          arnOf(queueId(dev, QUEUES.eventsDlq.id)),
+        ],
       },
     ]);
   });
 
-  it('lets only the ingest, manage and events Lambdas manage schedules, and only those of the group', () => {
+  it('lets only the ingest, manage, events and schedules Lambdas manage schedules, and only those of the group', () => {
     const withScheduler = Object.entries(statelessStatements).filter(([, statements]) =>
       statements.some((s) => actionsOf(s).some((a) => a.startsWith('scheduler:'))),
     );
@@ -266,6 +264,9 @@ describe('scheduled sends', () => {
       'webhook',
     ] as const) {
       expect(Object.keys(env(dev, handler)), handler).not.toContain(SCHEDULER_ENV.scheduleGroupName);
+      for (const name of Object.values(RECURRING_ENV)) {
+        expect(Object.keys(env(dev, handler)), handler).not.toContain(name);
+      }
     }
   });
 });

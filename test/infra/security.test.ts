@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/adapters/config';
-import { SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
+import { SCHEDULER_ENV_NAMES } from '../../lambdas/adapters/eventbridge-scheduler';
 import { errorBody } from '../../lambdas/domain/errors';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {
   actionsOf,
+  apiRoutes,
   configWith,
   functionOf,
   props,
@@ -32,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all ten handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(10);
+  it('runs all eleven handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(11);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -65,10 +66,10 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('names handler settings only with the variable names of lambdas/adapters (ENV, SCHEDULER_ENV)', () => {
+  it('names handler settings only with the variable names of lambdas/adapters (ENV, SCHEDULER_ENV, RECURRING_ENV)', () => {
     const known = new Set<string>([
       ...Object.values(ENV),
-      ...Object.values(SCHEDULER_ENV),
+      ...SCHEDULER_ENV_NAMES,
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -229,39 +230,25 @@ describe('least privilege', () => {
 });
 
 describe('ingest API', () => {
-  const apis = resources(stateless, 'AWS::ApiGateway::RestApi');
-  const ingestApiId = Object.keys(apis).find(
-    (id) => props(apis[id] as Json).Name === 'mms-gateway-prod-ingest',
-  );
-  const methods = Object.values(resources(stateless, 'AWS::ApiGateway::Method')).filter(
-    (m) => (props(m).RestApiId as { Ref: string }).Ref === ingestApiId,
-  );
-
-  const apiResources = resources(stateless, 'AWS::ApiGateway::Resource');
-  /** `METHOD /path` of each ingest method, e.g. `DELETE /v2/messages/{id}`. */
-  const routeOf = (method: Json): string => {
-    const parts: string[] = [];
-    let ref = props(method).ResourceId as { Ref?: string } | undefined;
-    while (ref?.Ref && apiResources[ref.Ref]) {
-      const resource = props(apiResources[ref.Ref] as Json);
-      parts.unshift(resource.PathPart as string);
-      ref = resource.ParentId as { Ref?: string };
-    }
-    return `${props(method).HttpMethod as string} /${parts.join('/')}`;
-  };
-  const routes = Object.fromEntries(methods.map((m) => [routeOf(m), props(m)]));
+  const routes = apiRoutes(prod, 'mms-gateway-prod-ingest');
   const functionArnOf = (route: string): string => text((routes[route]?.Integration as Json).Uri);
 
-  it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
+  it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
     expect(Object.keys(routes).sort()).toEqual([
       'DELETE /v2/messages/{id}',
+      'DELETE /v2/schedules/{id}',
       'GET /v2/messages',
       'GET /v2/messages/{id}',
       'GET /v2/openapi.json',
+      'GET /v2/schedules',
+      'GET /v2/schedules/{id}',
       'GET /v2/templates',
       'GET /v2/templates/{id}',
       'PATCH /v2/messages/{id}',
       'POST /v2',
+      'POST /v2/schedules',
+      'POST /v2/schedules/{id}/pause',
+      'POST /v2/schedules/{id}/resume',
     ]);
   });
 
@@ -279,7 +266,13 @@ describe('ingest API', () => {
       ([route]) => route !== 'GET /v2/openapi.json' && !route.startsWith('OPTIONS'),
     );
     expect(guarded.map(([route]) => route)).toEqual(
-      expect.arrayContaining(['DELETE /v2/messages/{id}', 'PATCH /v2/messages/{id}', 'POST /v2']),
+      expect.arrayContaining([
+        'DELETE /v2/messages/{id}',
+        'PATCH /v2/messages/{id}',
+        'POST /v2',
+        'POST /v2/schedules',
+        'DELETE /v2/schedules/{id}',
+      ]),
     );
     for (const [route, method] of guarded) {
       expect(method, route).toMatchObject({

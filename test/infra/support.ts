@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONFIG_DIR, parseConfig, type GatewayConfig, type GatewayConfigInput } from '../../lib/config';
+import { physicalName } from '../../lib/data-model';
 import { createGateway, type Gateway } from '../../lib/gateway';
 
 export type Json = Record<string, unknown>;
@@ -89,3 +90,43 @@ export function functionOf(
 
 /** Text of a CloudFormation value, with intrinsic functions rendered as JSON (for `includes` checks). */
 export const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** The environment variables a Lambda function gets, by handler. */
+export function functionEnv(synthesized: Synthesized, handler: Parameters<typeof functionOf>[1]): Json {
+  const fn = resources(synthesized.stateless, 'AWS::Lambda::Function')[functionOf(synthesized, handler)];
+  return (props(fn as Json).Environment as { Variables: Json }).Variables;
+}
+
+/** Logical id of a queue of the data model (`QUEUES.<x>.id`) in the stateful template. */
+export function queueId(synthesized: Synthesized, id: string): string {
+  const name = physicalName(`mms-gateway-${synthesized.config.stage}`, id);
+  const found = Object.entries(resources(synthesized.stateful, 'AWS::SQS::Queue')).find(
+    ([, q]) => props(q).QueueName === name,
+  );
+  if (!found) throw new Error(`no queue ${id}`);
+  return found[0];
+}
+
+/** The methods of a REST API of the stateless template by `METHOD /path` (e.g. `DELETE /v2/messages/{id}`). */
+export function apiRoutes(synthesized: Synthesized, apiName: string): Record<string, Json> {
+  const { stateless } = synthesized;
+  const apis = resources(stateless, 'AWS::ApiGateway::RestApi');
+  const apiId = Object.keys(apis).find((id) => props(apis[id] as Json).Name === apiName);
+  if (!apiId) throw new Error(`no REST API ${apiName}`);
+  const apiResources = resources(stateless, 'AWS::ApiGateway::Resource');
+  const routeOf = (method: Json): string => {
+    const parts: string[] = [];
+    let ref = props(method).ResourceId as { Ref?: string } | undefined;
+    while (ref?.Ref && apiResources[ref.Ref]) {
+      const resource = props(apiResources[ref.Ref] as Json);
+      parts.unshift(resource.PathPart as string);
+      ref = resource.ParentId as { Ref?: string };
+    }
+    return `${props(method).HttpMethod as string} /${parts.join('/')}`;
+  };
+  return Object.fromEntries(
+    Object.values(resources(stateless, 'AWS::ApiGateway::Method'))
+      .filter((m) => (props(m).RestApiId as { Ref: string }).Ref === apiId)
+      .map((m) => [routeOf(m), props(m)]),
+  );
+}

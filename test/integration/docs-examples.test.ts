@@ -1,6 +1,6 @@
 /**
  * Runs every example of docs/api.md against the local gateway, in order: each ```http block is sent (with
- * `{tracking-id}` / `{template-id}` taken from earlier answers) and the answer must have the status of the
+ * `{tracking-id}` / `{template-id}` / `{schedule-id}` taken from earlier answers) and the answer must have the status of the
  * following ```json <status> block and match its body (`…` in a string matches any rest of it).
  */
 import { readFileSync } from 'node:fs';
@@ -92,7 +92,7 @@ it('every example of docs/api.md works as documented', async () => {
   for (const example of examples) {
     const fill = (s: string) =>
       s
-        .replace(/\{(tracking-id|template-id)\}/g, (_, k: string) => ids[k] ?? `{${k}}`)
+        .replace(/\{(tracking-id|template-id|schedule-id)\}/g, (_, k: string) => ids[k] ?? `{${k}}`)
         .replace(/\{in-(\d+)-hours\}/g, (_, h: string) =>
           new Date(Date.now() + Number(h) * 3_600_000).toISOString(),
         );
@@ -117,6 +117,7 @@ it('every example of docs/api.md works as documented', async () => {
       ids['tracking-id'] = answer.body['tracking-id'];
     }
     if (typeof answer.body['template-id'] === 'string') ids['template-id'] = answer.body['template-id'];
+    if (typeof answer.body['schedule-id'] === 'string') ids['schedule-id'] = answer.body['schedule-id'];
   }
 });
 

@@ -10,8 +10,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../lambdas/domain/openapi';
+import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
-import { call, send, sendmms, SENDER, waitForState, type HttpAnswer } from './helpers';
+import { call, send, sendmms, SENDER, waitFor, waitForState, type HttpAnswer } from './helpers';
 
 type Json = Record<string, unknown>;
 
@@ -39,6 +40,19 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
   'get /v2/templates/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
   'get /v2/templates 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/templates/{id} 429': 'API Gateway stage throttling; the local front end does not throttle',
+  ...Object.fromEntries(
+    [
+      'get /v2/schedules',
+      'post /v2/schedules',
+      'get /v2/schedules/{id}',
+      'delete /v2/schedules/{id}',
+      'post /v2/schedules/{id}/pause',
+      'post /v2/schedules/{id}/resume',
+    ].flatMap((operation) => [
+      [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
+      [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
+    ]),
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -209,11 +223,13 @@ function conforms(method: 'get' | 'post' | 'patch' | 'delete', path: string, ans
   exercised.add(where);
 }
 
+/** The request body schema of `post path` (default POST /v2/). */
+const requestSchema = (path = '/v2/'): unknown =>
+  deref(deref(deref(operation('post', path).requestBody).content)['application/json']).schema;
+
 /** The request body schema of POST /v2/ accepts `body`: the document is never stricter than the gateway. */
-function requestConforms(body: unknown): void {
-  const requestBody = deref(operation('post', '/v2/').requestBody);
-  const schema = deref(deref(requestBody.content)['application/json']).schema;
-  expect(validate(schema, body, 'request')).toEqual([]);
+function requestConforms(body: unknown, path = '/v2/'): void {
+  expect(validate(requestSchema(path), body, 'request')).toEqual([]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -497,6 +513,273 @@ describe('GET /v2/templates and /v2/templates/{id}', () => {
   });
 });
 
+describe('/v2/schedules (recurring sends)', () => {
+  const GROUP = 'mms-gateway-local';
+  const { to: _to, ...message } = sendmms('0');
+  const schedules = (path = '', init: Parameters<typeof call>[1] = {}) =>
+    call(url(`/v2/schedules${path}`), { apiKey: gw.apiKey, ...init });
+  const create = (body: unknown, headers: Record<string, string> = {}, apiKey = gw.apiKey) =>
+    schedules('', { apiKey, body, headers });
+  const MISSING = 'sch_00000000000000000000000000000000';
+  /** The four routes of one schedule: documented path, concrete path (under /v2/schedules), method. */
+  const oneSchedule = (id: string) =>
+    [
+      ['get', '/v2/schedules/{id}', `/${id}`],
+      ['delete', '/v2/schedules/{id}', `/${id}`],
+      ['post', '/v2/schedules/{id}/pause', `/${id}/pause`],
+      ['post', '/v2/schedules/{id}/resume', `/${id}/resume`],
+    ] as const;
+  let cronId: string;
+
+  it('201: a cron send in a time zone, a rate send with the defaults, a saved template; all valid as requests', async () => {
+    const cron = {
+      name: 'contract weekly',
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'Europe/Stockholm',
+      recipients: ['15551240101', '15551240102'],
+      message,
+    };
+    requestConforms(cron, '/v2/schedules');
+    const created = await create(cron);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    conforms('post', '/v2/schedules', created);
+    expect(created.body).toMatchObject({ status: 'success', state: 'enabled', firings: 0 });
+    expect(created.body['next-firing-at']).toEqual(expect.any(String));
+    cronId = String(created.body['schedule-id']);
+
+    const rate = {
+      schedule: 'rate(1 day)',
+      recipients: ['15551240103'],
+      message: { ...message, 'ignore-quiet-hours': true },
+    };
+    requestConforms(rate, '/v2/schedules');
+    const daily = await create(rate);
+    expect(daily.status).toBe(201);
+    conforms('post', '/v2/schedules', daily);
+    expect(daily.body.timezone).toBe('UTC');
+    expect(daily.body).not.toHaveProperty('next-firing-at');
+    expect(daily.body).not.toHaveProperty('name');
+
+    const saved = await send(gw, {
+      action: 'savemms',
+      name: 'contract-schedule-template',
+      'fallback-sms-text': 'See it here:',
+      slide: [{ 'message-text': 'Hello' }],
+    });
+    expect(saved.status).toBe(202);
+    const template = {
+      schedule: 'cron(30 8 1 * ? *)',
+      recipients: ['15551240104'],
+      message: { action: 'sendsavedmms', 'mms-id': String(saved.body['template-id']), from: SENDER },
+    };
+    requestConforms(template, '/v2/schedules');
+    const fromTemplate = await create(template);
+    expect(fromTemplate.status, JSON.stringify(fromTemplate.body)).toBe(201);
+    conforms('post', '/v2/schedules', fromTemplate);
+  });
+
+  it('200: the list (newest first), one schedule, pause, resume, and delete', async () => {
+    const list = await schedules();
+    expect(list.status).toBe(200);
+    conforms('get', '/v2/schedules', list);
+    const ids = (list.body.schedules as { 'schedule-id': string }[]).map((v) => v['schedule-id']);
+    expect(ids).toHaveLength(3);
+    expect(ids.at(-1)).toBe(cronId);
+
+    const one = await schedules(`/${cronId}`);
+    expect(one.status).toBe(200);
+    conforms('get', '/v2/schedules/{id}', one);
+
+    const paused = await schedules(`/${cronId}/pause`, { method: 'POST' });
+    expect(paused.status).toBe(200);
+    expect(paused.body.state).toBe('paused');
+    conforms('post', '/v2/schedules/{id}/pause', paused);
+    const resumed = await schedules(`/${cronId}/resume`, { method: 'POST' });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.state).toBe('enabled');
+    conforms('post', '/v2/schedules/{id}/resume', resumed);
+
+    const deleted = await schedules(`/${cronId}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.state).toBe('deleted');
+    conforms('delete', '/v2/schedules/{id}', deleted);
+    expect((await schedules('')).body.schedules).toHaveLength(2);
+  });
+
+  it('200: a schedule after a firing, with accepted and rejected recipients in last-firing', async () => {
+    const key = await gw.teams.addTeam({
+      id: 'contract-recurring',
+      allowedSenders: [SENDER],
+      perSecond: 10,
+      perDay: 1,
+    });
+    const created = await create(
+      { schedule: 'rate(1 day)', recipients: ['15551240111', '15551240112'], message },
+      {},
+      key,
+    );
+    expect(created.status).toBe(201);
+    const id = String(created.body['schedule-id']);
+    await gw.scheduler.fireNow(GROUP, recurringScheduleName(id));
+    const fired = await waitFor('the firing to be recorded', async () => {
+      const answer = await schedules(`/${id}`, { apiKey: key });
+      return answer.body.firings === 1 ? answer : undefined;
+    });
+    // The daily quota of 1 lets one recipient through and refuses the other for this firing.
+    expect(fired.body['last-firing']).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      errors: [expect.objectContaining({ code: 'GW-QUOTA-EXCEEDED' })],
+    });
+    conforms('get', '/v2/schedules/{id}', fired);
+    const list = await schedules('', { apiKey: key });
+    conforms('get', '/v2/schedules', list);
+  });
+
+  it('400: an invalid definition with every violation, not JSON, a bad Idempotency-Key', async () => {
+    const invalid = {
+      schedule: 'cron(0 9 * * MON *)',
+      timezone: 'Mars/Olympus',
+      recipients: ['+15551240121', '15551240122', '15551240122'],
+      message: { ...message, to: '15551240123', slide: [] },
+      colour: 'blue',
+    };
+    expect(validate(requestSchema('/v2/schedules'), invalid)).not.toEqual([]);
+    const answer = await create(invalid);
+    expect(answer.status).toBe(400);
+    conforms('post', '/v2/schedules', answer);
+    expect((answer.body.errors as unknown[]).length).toBeGreaterThanOrEqual(5);
+
+    const oneShot = await create({
+      schedule: 'at(2030-01-01T09:00:00)',
+      recipients: ['15551240124'],
+      message,
+    });
+    expect(oneShot.body['error-code']).toBe('GW-INVALID-SCHEDULE');
+    conforms('post', '/v2/schedules', oneShot);
+
+    const notJson = await create('{"schedule":');
+    expect(notJson.body['error-code']).toBe('E108');
+    conforms('post', '/v2/schedules', notJson);
+
+    const badKey = await create(
+      { schedule: 'rate(1 day)', recipients: ['15551240125'], message },
+      {
+        'Idempotency-Key': 'k'.repeat(256),
+      },
+    );
+    expect(badKey.body['error-code']).toBe('GW-INVALID-IDEMPOTENCY-KEY');
+    conforms('post', '/v2/schedules', badKey);
+  });
+
+  it('401 and 403 on every route', async () => {
+    // The authorizer answers before the Lambda: whether the schedule exists does not matter.
+    const routes = [
+      ['get', '/v2/schedules', '', undefined],
+      ['post', '/v2/schedules', '', { schedule: 'rate(1 day)', recipients: ['15551240131'], message }],
+      ...oneSchedule(MISSING).map(([method, path, concrete]) => [method, path, concrete, undefined] as const),
+    ] as const;
+    for (const [method, path, concrete, body] of routes) {
+      const init = { method: method.toUpperCase(), ...(body ? { body } : {}) };
+      const unauthorized = await schedules(concrete, { ...init, apiKey: undefined });
+      expect(unauthorized.status, `${method} ${path}`).toBe(401);
+      conforms(method, path, unauthorized);
+      const forbidden = await schedules(concrete, { ...init, apiKey: revokedKey });
+      expect(forbidden.status, `${method} ${path}`).toBe(403);
+      conforms(method, path, forbidden);
+    }
+  });
+
+  it("404: an unknown schedule, and another team's", async () => {
+    const mine = await create({ schedule: 'rate(1 day)', recipients: ['15551240141'], message });
+    const otherKey = await gw.teams.addTeam({
+      id: 'contract-schedules-other',
+      allowedSenders: [SENDER],
+      perSecond: 10,
+      perDay: 100,
+    });
+    for (const id of [MISSING, String(mine.body['schedule-id'])]) {
+      for (const [method, path, concrete] of oneSchedule(id)) {
+        const answer = await schedules(concrete, { method: method.toUpperCase(), apiKey: otherKey });
+        expect(answer.status, `${method} ${concrete}`).toBe(404);
+        expect(answer.body['error-code']).toBe('GW-NOT-FOUND');
+        conforms(method, path, answer);
+      }
+    }
+  });
+
+  it('409: an Idempotency-Key reused with another definition (the same one replays 201); too many schedules', async () => {
+    const body = { schedule: 'rate(7 days)', recipients: ['15551240151'], message };
+    const headers = { 'Idempotency-Key': 'contract-schedule-1' };
+    const first = await create(body, headers);
+    expect(first.status).toBe(201);
+    const replay = await create(body, headers);
+    expect(replay.status).toBe(201);
+    expect(replay.body['schedule-id']).toBe(first.body['schedule-id']);
+    conforms('post', '/v2/schedules', replay);
+    const conflict = await create({ ...body, schedule: 'rate(8 days)' }, headers);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body['error-code']).toBe('GW-IDEMPOTENCY-CONFLICT');
+    conforms('post', '/v2/schedules', conflict);
+
+    const key = await gw.teams.addTeam({
+      id: 'contract-schedules-full',
+      allowedSenders: [SENDER],
+      perSecond: 10,
+      perDay: 100,
+    });
+    for (let i = 0; i < MAX_SCHEDULES_PER_TEAM; i++) {
+      const created = await create(
+        { schedule: 'rate(1 day)', recipients: ['15551240152'], message },
+        {},
+        key,
+      );
+      expect(created.status, `schedule ${i}`).toBe(201);
+    }
+    const full = await create({ schedule: 'rate(1 day)', recipients: ['15551240152'], message }, {}, key);
+    expect(full.status).toBe(409);
+    expect(full.body['error-code']).toBe('GW-TOO-MANY-SCHEDULES');
+    conforms('post', '/v2/schedules', full);
+  }, 60_000);
+
+  it('413: a body over the limit', async () => {
+    const answer = await create({
+      schedule: 'rate(1 day)',
+      recipients: ['15551240161'],
+      message: { ...message, 'fallback-sms-text': 'x'.repeat(1_100_000) },
+    });
+    expect(answer.status).toBe(413);
+    conforms('post', '/v2/schedules', answer);
+  });
+
+  // The last use of the local scheduler in this file: it is stopped here.
+  it('503: the scheduler unavailable, on create, pause and resume; nothing created or changed', async () => {
+    const rate = (to: string) => ({ schedule: 'rate(1 day)', recipients: [to], message });
+    const enabled = String((await create(rate('15551240171'))).body['schedule-id']);
+    const paused = String((await create(rate('15551240172'))).body['schedule-id']);
+    expect((await schedules(`/${paused}/pause`, { method: 'POST' })).status).toBe(200);
+    const before = ((await schedules()).body.schedules as unknown[]).length;
+    await gw.scheduler.stop();
+
+    const created = await create(rate('15551240173'));
+    expect(created.status).toBe(503);
+    expect(created.body['error-code']).toBe('GW-QUEUE-UNAVAILABLE');
+    conforms('post', '/v2/schedules', created);
+    for (const [id, action] of [
+      [enabled, 'pause'],
+      [paused, 'resume'],
+    ] as const) {
+      const answer = await schedules(`/${id}/${action}`, { method: 'POST' });
+      expect(answer.status, action).toBe(503);
+      expect(answer.body['error-code']).toBe('GW-QUEUE-UNAVAILABLE');
+      conforms('post', `/v2/schedules/{id}/${action}`, answer);
+    }
+    expect((await schedules(`/${enabled}`)).body.state).toBe('enabled');
+    expect((await schedules(`/${paused}`)).body.state).toBe('paused');
+    expect((await schedules()).body.schedules).toHaveLength(before);
+  });
+});
+
 describe('the test validator', () => {
   const schemas = deref(deref(doc.components).schemas);
   const forbidden = deref(deref(deref(deref(doc.components).responses).Forbidden).content);
@@ -515,6 +798,39 @@ describe('the test validator', () => {
     expect(validate(schemas.MmsRequest, sendmms(numbers(21) as unknown as string))).not.toEqual([]);
     expect(validate(schemas.MmsRequest, sendmms(numbers(1) as unknown as string))).not.toEqual([]);
     expect(validate(schemas.MmsRequest, { ...sendmms('15551250000'), action: 'savemms' })).not.toEqual([]);
+    const schedule = {
+      schedule: 'rate(1 day)',
+      recipients: ['15551250000'],
+      message: sendmms('15551250000'),
+    };
+    expect(validate(schemas.ScheduleRequest, schedule)).not.toEqual([]);
+    const { to: _to, ...message } = schedule.message;
+    expect(validate(schemas.ScheduleRequest, { ...schedule, message })).toEqual([]);
+    expect(validate(schemas.ScheduleRequest, { ...schedule, message, recipients: [] })).not.toEqual([]);
+    expect(
+      validate(schemas.ScheduleRequest, { ...schedule, message, schedule: 'at(2030-01-01T00:00:00)' }),
+    ).not.toEqual([]);
+  });
+
+  it('finds every example of the document valid against its schema', () => {
+    let checked = 0;
+    for (const [path, item] of Object.entries(deref(doc.paths))) {
+      for (const [method, op] of Object.entries(deref(item))) {
+        const bodies = [deref(op).requestBody, ...Object.values(deref(deref(op).responses))].filter(
+          (b) => b !== undefined,
+        );
+        for (const body of bodies) {
+          for (const media of Object.values(deref(deref(body).content ?? {}))) {
+            const { schema, examples } = deref(media);
+            for (const [name, example] of Object.entries(isObject(examples) ? examples : {})) {
+              expect(validate(schema, deref(example).value), `${method} ${path} ${name}`).toEqual([]);
+              checked += 1;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -17,6 +17,8 @@ import {
   errorCodesFor,
 } from '../../lambdas/domain/openapi';
 import { isInternationalNumber, isShortCode } from '../../lambdas/domain/phone';
+import { MAX_RECIPIENTS, SCHEDULE_NAME_MAX, parseScheduleDefinition } from '../../lambdas/domain/recurring';
+import { MAX_EXPRESSION_LENGTH, isTimeZone } from '../../lambdas/domain/schedule-expression';
 import { validateRequest } from '../../lambdas/domain/validation';
 
 type Json = Record<string, unknown>;
@@ -319,5 +321,90 @@ describe('request schemas agree with the domain', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('recurring-send schemas agree with the domain', () => {
+  const schemas = obj(obj(doc.components, 'components').schemas, 'schemas');
+  const request = obj(schemas.ScheduleRequest, 'ScheduleRequest');
+  const property = (name: string) => obj(obj(request.properties, 'properties')[name], name);
+
+  it('has the limits of recurring.ts and schedule-expression.ts', () => {
+    expect(request.required).toEqual(['schedule', 'recipients', 'message']);
+    expect(request.additionalProperties).toBe(false);
+    expect(property('name')).toMatchObject({ minLength: 1, maxLength: SCHEDULE_NAME_MAX });
+    expect(property('schedule')).toMatchObject({ maxLength: MAX_EXPRESSION_LENGTH });
+    expect(property('timezone')).toMatchObject({ default: 'UTC' });
+    expect(property('recipients')).toMatchObject({
+      minItems: 1,
+      maxItems: MAX_RECIPIENTS,
+      uniqueItems: true,
+      items: { type: 'string', pattern: INTERNATIONAL_NUMBER_PATTERN },
+    });
+    expect(property('message')).toEqual({ $ref: '#/components/schemas/ScheduleMessage' });
+  });
+
+  it('takes as message a sendmms or sendsavedmms body without to, send-at and the fixed-time fields', () => {
+    const dropped = ['to', 'send-at', 'mms-expiry-timestamp', 'fallback-sms-link-expiration'];
+    for (const [id, send] of [
+      ['ScheduleSendMms', 'SendMmsRequest'],
+      ['ScheduleSendSavedMms', 'SendSavedMmsRequest'],
+    ] as const) {
+      const message = obj(schemas[id], id);
+      const sendSchema = obj(schemas[send], send);
+      expect(Object.keys(obj(message.properties, id)).sort()).toEqual(
+        Object.keys(obj(sendSchema.properties, send))
+          .filter((f) => !dropped.includes(f))
+          .sort(),
+      );
+      expect(message.required).toEqual((sendSchema.required as string[]).filter((f) => f !== 'to'));
+      expect(message.additionalProperties).toBe(false);
+    }
+    const oneOf = obj(schemas.ScheduleMessage, 'ScheduleMessage').oneOf as Json[];
+    expect(oneOf.map((r) => r.$ref)).toEqual([
+      '#/components/schemas/ScheduleSendMms',
+      '#/components/schemas/ScheduleSendSavedMms',
+    ]);
+  });
+
+  it('the schedule pattern takes the cron and rate expressions the gateway takes, not at()', () => {
+    const pattern = new RegExp(String(property('schedule').pattern), 'u');
+    const ctx = { now: new Date(), requireServiceId: false, allowedSenders: ['28444'] };
+    const definition = (schedule: string) => ({
+      schedule,
+      recipients: ['17745559144'],
+      message: {
+        action: 'sendmms',
+        from: '28444',
+        'fallback-sms-text': 'x',
+        slide: [{ 'message-text': 'Hello' }],
+      },
+    });
+    for (const expression of [
+      'cron(0 9 ? * MON *)',
+      'cron(30 8 1 * ? *)',
+      'cron(0 18 ? * 6L *)',
+      'rate(1 minute)',
+      'rate(12 hours)',
+      'rate(1 day)',
+      'at(2030-01-01T09:00:00)',
+      'cron(0 9 * * MON *)',
+      'rate(30 seconds)',
+      'every day',
+    ]) {
+      const accepted = parseScheduleDefinition(definition(expression), ctx).ok;
+      if (accepted) expect(pattern.test(expression), expression).toBe(true);
+      if (!pattern.test(expression)) expect(accepted, expression).toBe(false);
+    }
+    expect(pattern.test('at(2030-01-01T09:00:00)')).toBe(false);
+  });
+
+  it('the timezone pattern takes every IANA time zone the gateway takes', () => {
+    const pattern = new RegExp(String(property('timezone').pattern), 'u');
+    const zones = [...Intl.supportedValuesOf('timeZone'), 'UTC', 'US/Eastern', 'Etc/GMT+5'];
+    const accepted = zones.filter(isTimeZone);
+    expect(accepted.length).toBeGreaterThan(300);
+    for (const zone of accepted) expect(pattern.test(zone), zone).toBe(true);
+    for (const offset of ['+01:00', 'utc', 'Europe/']) expect(isTimeZone(offset), offset).toBe(false);
   });
 });
