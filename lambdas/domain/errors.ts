@@ -111,7 +111,10 @@ export const ERRORS = {
     'Only a scheduled message that has not been sent yet can be canceled or moved.',
     409,
   ),
-  'GW-TOO-MANY-SCHEDULES': gateway('This team has as many recurring sends as it may have; delete one first.', 409),
+  'GW-TOO-MANY-SCHEDULES': gateway(
+    'This team has as many recurring sends as it may have; delete one first.',
+    409,
+  ),
   'GW-BODY-TOO-LARGE': gateway('Request body too large.', 413),
   'GW-UNSUPPORTED-MEDIA-TYPE': gateway('Content-Type must be application/json.', 415),
   'GW-RATE-LIMITED': gateway(
