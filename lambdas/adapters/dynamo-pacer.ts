@@ -1,7 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { emissionIntervalMs, reserveSlot, type PacerSettings } from '../domain/rate-limit';
-import type { SendPacer } from '../domain/ports';
+import {
+  emissionIntervalMs,
+  reserveSlot,
+  type BlockPacer,
+  type BlockReservation,
+  type PacerSettings,
+} from '../domain/rate-limit';
 
 /**
  * The account-wide send bucket, shared by every send worker: one item holding the GCRA theoretical arrival time
@@ -9,9 +14,11 @@ import type { SendPacer } from '../domain/ports';
  * `tat = tat + interval` on condition `now ≤ tat ≤ now + maxWait` — so concurrent workers queue inside DynamoDB
  * instead of failing conditional writes and retrying (measured in bench/README.md: a read-then-conditional-put
  * bucket needed 31 DynamoDB calls per reservation with 40 in flight; this needs 1). Only an idle bucket (TAT in
- * the past) or one booked beyond the longest wait falls back to a read and the domain's `reserveSlot`.
+ * the past) or one booked beyond the longest wait falls back to a read and the domain's `reserveSlot`. A send
+ * batch books its slots as one block (`reserveBlock`, handed out by the domain's `batchPacer`): one write per
+ * batch instead of one per record.
  */
-export class DynamoSendPacer implements SendPacer {
+export class DynamoSendPacer implements BlockPacer {
   private readonly intervalMs: number;
 
   constructor(
@@ -26,41 +33,52 @@ export class DynamoSendPacer implements SendPacer {
   async reserve(
     nowMs: number,
   ): Promise<{ ok: true; sendAtMs: number } | { ok: false; retryAfterMs: number }> {
+    const block = await this.reserveBlock(nowMs, 1);
+    return block.ok ? { ok: true, sendAtMs: block.sendAtMs } : block;
+  }
+
+  /** Reserves `count` consecutive slots with one write (while the bucket is booked ahead, the usual case). */
+  async reserveBlock(nowMs: number, count: number): Promise<BlockReservation> {
+    const intervalMs = this.intervalMs;
     for (let round = 0; round < 5; round += 1) {
       const now = Math.max(nowMs, Date.now());
-      const booked = await this.takeNextBookedSlot(now);
-      if (booked !== undefined) return { ok: true, sendAtMs: booked };
+      const booked = await this.takeNextBookedSlots(now, count);
+      if (booked !== undefined) return { ok: true, sendAtMs: booked, intervalMs, count };
       // Idle or booked too far ahead: decide with the domain's maths on the current TAT.
       const current = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: this.bucketKey }, ConsistentRead: true }),
       );
       const tat = typeof current.Item?.tat === 'number' ? current.Item.tat : undefined;
-      const slot = reserveSlot(tat, now, this.settings);
+      const slot = reserveSlot(tat, now, this.settings, count);
       if (!slot.ok) return slot;
-      if (tat !== undefined && tat >= now) continue; // booked ahead meanwhile: take the next slot atomically
-      if (await this.startIdleBucket(now, slot.newTatMs)) return { ok: true, sendAtMs: slot.sendAtMs };
+      if (tat !== undefined && tat >= now) continue; // booked ahead meanwhile: take the next slots atomically
+      if (await this.startIdleBucket(now, slot.newTatMs)) {
+        return { ok: true, sendAtMs: slot.sendAtMs, intervalMs, count };
+      }
     }
     return { ok: false, retryAfterMs: 1000 };
   }
 
-  /** The next slot of a bucket booked ahead within the longest wait, or undefined. */
-  private async takeNextBookedSlot(now: number): Promise<number | undefined> {
+  /** The first of the next `count` slots of a bucket booked ahead, if they all start within the longest wait. */
+  private async takeNextBookedSlots(now: number, count: number): Promise<number | undefined> {
+    const span = count * this.intervalMs;
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: this.bucketKey },
-          UpdateExpression: 'SET tat = tat + :interval',
+          UpdateExpression: 'SET tat = tat + :span',
           ConditionExpression: 'tat BETWEEN :now AND :latest',
           ExpressionAttributeValues: {
-            ':interval': this.intervalMs,
+            ':span': span,
             ':now': now,
-            ':latest': now + this.settings.maxWaitMs,
+            // The last slot starts at tat + (count − 1) × interval.
+            ':latest': now + this.settings.maxWaitMs - (count - 1) * this.intervalMs,
           },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return Number(out.Attributes?.tat) - this.intervalMs;
+      return Number(out.Attributes?.tat) - span;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

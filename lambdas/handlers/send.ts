@@ -10,7 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendQueuedMessage } from '../domain/send';
-import { maxLatenessMs } from '../domain/rate-limit';
+import { batchPacer, maxLatenessMs } from '../domain/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
@@ -47,11 +47,12 @@ const pacerSettings = {
   maxWaitMs: config.pacerMaxWaitMs,
 };
 
-const send = sendQueuedMessage({
+const pacer = new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings);
+const deps = {
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
   templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
-  pacer: new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings),
+  pacer,
   sinch: new SinchHttpClient({ baseUrl: config.sinchBaseUrl, timeoutMs: config.sinchTimeoutMs }),
   secrets: new SecretsManagerSinchKey(secretsManager(), config.sinchSecretId, systemClock),
   clock: systemClock,
@@ -62,9 +63,9 @@ const send = sendQueuedMessage({
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   inFlightGuardMs: 2 * config.sinchTimeoutMs + config.pacerMaxWaitMs,
   log: logger,
-});
+};
 
-async function processRecord(record: SQSRecord): Promise<void> {
+async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record: SQSRecord): Promise<void> {
   const { messageId } = parseSendQueueBody(record.body);
   const result = await send({ messageId });
   if (result.kind === 'retry') {
@@ -84,6 +85,13 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
+    // The batch's records book their send slots as one block (one write for the batch).
+    const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
     // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => processRecord(send, record),
+      new BatchProcessor(EventType.SQS),
+      { context },
+    );
   });

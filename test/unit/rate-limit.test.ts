@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  batchPacer,
   emissionIntervalMs,
   maxLatenessMs,
   reserveSlot,
   teamWindows,
+  type BlockPacer,
   type PacerSettings,
 } from '../../lambdas/domain/rate-limit';
 
@@ -65,6 +67,66 @@ describe('reserveSlot (GCRA)', () => {
     expect(sends).toEqual([5000, 5000, 5000]);
     const fourth = reserveSlot(tat, 5000, bursty);
     expect(fourth.ok && fourth.sendAtMs).toBeGreaterThan(5000);
+  });
+});
+
+describe('block reservations', () => {
+  it('reserveSlot with a count books that many consecutive slots, all within the longest wait', () => {
+    const block = reserveSlot(1000, 1000, settings, 5);
+    expect(block).toMatchObject({ ok: true, sendAtMs: 1000 });
+    if (block.ok) expect(block.newTatMs).toBeCloseTo(1000 + 5 * 111.11, 1);
+    // The same slots as five single reservations.
+    let tat: number | undefined = 1000;
+    for (let i = 0; i < 5; i += 1) {
+      const one = reserveSlot(tat, 1000, settings);
+      if (!one.ok) throw new Error('refused');
+      tat = one.newTatMs;
+    }
+    expect(block.ok && block.newTatMs).toBeCloseTo(tat, 6);
+    // 2,000 ms of wait allows the 19th slot (at 2,000 ms) but not a 20th.
+    expect(reserveSlot(1000, 1000, settings, 19).ok).toBe(true);
+    expect(reserveSlot(1000, 1000, settings, 20).ok).toBe(false);
+  });
+
+  const fakePacer = (blockOk = true) => {
+    const calls: string[] = [];
+    let single = 5000;
+    const pacer: BlockPacer = {
+      reserve: () => {
+        calls.push('one');
+        single += 100;
+        return Promise.resolve({ ok: true, sendAtMs: single });
+      },
+      reserveBlock: (_now, count) => {
+        calls.push(`block ${count}`);
+        return Promise.resolve(
+          blockOk ? { ok: true, sendAtMs: 1000, intervalMs: 20, count } : { ok: false, retryAfterMs: 500 },
+        );
+      },
+    };
+    return { pacer, calls };
+  };
+
+  it('batchPacer books one block for the batch and hands its slots out in the order asked, then one by one', async () => {
+    const { pacer, calls } = fakePacer();
+    const batch = batchPacer(pacer, 3);
+    const slots = await Promise.all([0, 1, 2, 3].map(() => batch.reserve(0)));
+    expect(slots.map((s) => s.ok && s.sendAtMs)).toEqual([1000, 1020, 1040, 5100]);
+    expect(calls).toEqual(['block 3', 'one']);
+  });
+
+  it('batchPacer falls back to single slots when the bucket cannot take the whole block', async () => {
+    const { pacer, calls } = fakePacer(false);
+    const batch = batchPacer(pacer, 4);
+    await batch.reserve(0);
+    await batch.reserve(0);
+    expect(calls).toEqual(['block 4', 'one', 'one']);
+  });
+
+  it('a batch of one asks for one slot', async () => {
+    const { pacer, calls } = fakePacer();
+    await batchPacer(pacer, 1).reserve(0);
+    expect(calls).toEqual(['one']);
   });
 });
 
