@@ -3,7 +3,7 @@
  * fails the cold start with one message naming the variable, instead of failing later on a request.
  * The CDK stacks set these variables from the same names (ENV), so the two cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
 
 export const ENV = {
@@ -31,6 +31,7 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
   unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
+  receivedStuckAfterSeconds: 'RECEIVED_STUCK_AFTER_SECONDS',
   eventSources: 'EVENT_SOURCES',
   postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
   webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
@@ -40,9 +41,13 @@ export const ENV = {
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
 } as const;
 
-const name = z.string().min(1);
-const positiveInt = z.coerce.number().int().positive();
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const name = z.string().check(z.minLength(1));
+const url = z.string().check(z.url());
+const positiveInt = z.coerce.number().check(z.int(), z.positive());
+const bool = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((v) => v === 'true'),
+);
 
 const schemas = {
   messagesTable: name,
@@ -51,54 +56,69 @@ const schemas = {
   recurringTable: name,
   postbacksTable: name,
   controlTable: name,
-  sendQueueUrl: z.string().url(),
-  sendDlqUrl: z.string().url(),
-  sinchBaseUrl: z
-    .string()
-    .url()
-    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  sendQueueUrl: url,
+  sendDlqUrl: url,
+  sinchBaseUrl: url.check(z.refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')),
   sinchSecretId: name,
-  sinchTimeoutMs: positiveInt.default(10_000),
-  accountTps: z.coerce.number().positive(),
-  tpsSafetyFactor: z.coerce.number().gt(0).max(1).default(0.9),
-  pacerMaxWaitMs: positiveInt.default(10_000),
-  maxAttempts: positiveInt.max(50).default(8),
-  backoffBaseSeconds: positiveInt.max(60).default(1),
-  backoffMaxSeconds: positiveInt.max(900).default(300),
-  ambiguousTimeoutPolicy: z.enum(['retry', 'fail']).default('retry'),
-  requireServiceId: bool.default(false),
-  defaultServiceId: z.string().min(1).optional(),
-  authCacheSeconds: z.coerce.number().int().min(0).max(60).default(60),
+  sinchTimeoutMs: z._default(positiveInt, 10_000),
+  accountTps: z.coerce.number().check(z.positive()),
+  tpsSafetyFactor: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.9),
+  pacerMaxWaitMs: z._default(positiveInt, 10_000),
+  maxAttempts: z._default(positiveInt.check(z.lte(50)), 8),
+  backoffBaseSeconds: z._default(positiveInt.check(z.lte(60)), 1),
+  backoffMaxSeconds: z._default(positiveInt.check(z.lte(900)), 300),
+  ambiguousTimeoutPolicy: z._default(z.enum(['retry', 'fail']), 'retry'),
+  requireServiceId: z._default(bool, false),
+  defaultServiceId: z.optional(z.string().check(z.minLength(1))),
+  authCacheSeconds: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(60)), 60),
   eventBusName: name,
-  correlationWindowSeconds: positiveInt.default(3600),
-  unknownAfterSeconds: positiveInt.default(72 * 3600),
+  correlationWindowSeconds: z._default(positiveInt, 3600),
+  unknownAfterSeconds: z._default(positiveInt, 72 * 3600),
+  /** The status processor retries a postback for well under a minute; one still `received` after this is its. */
+  receivedStuckAfterSeconds: z._default(positiveInt, 300),
   /** Optional token Sinch must give in the postback URL (`?token=…`); empty = no token required. */
-  postbackSharedSecret: z.string().min(16).optional(),
+  postbackSharedSecret: z.optional(z.string().check(z.minLength(16))),
   /** JSON: each allowed EventBridge source and the teams it may send for, e.g. {"com.acme.billing":["billing"]}. */
-  eventSources: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string().min(1), z.array(z.string().min(1))))
-    .default({}),
-  webhookQueueUrl: z.string().url(),
-  webhookTimeoutMs: positiveInt.max(60_000).default(5_000),
+  eventSources: z._default(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s, payload) => {
+          try {
+            return JSON.parse(s) as unknown;
+          } catch {
+            // zod/mini's transforms get the parse payload, without classic zod's ctx.addIssue: the same issue.
+            payload.issues.push({ code: 'custom', message: 'must be JSON', input: s });
+            return z.NEVER;
+          }
+        }),
+      ),
+      z.record(z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1)))),
+    ),
+    {},
+  ),
+  webhookQueueUrl: url,
+  webhookTimeoutMs: z._default(positiveInt.check(z.lte(60_000)), 5_000),
   /** Comma-separated seconds, e.g. `10,30,60,300,900`; the last one repeats. */
-  webhookRetryDelaysSeconds: z
-    .string()
-    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. 10,30,60,300,900')
-    .transform((s) => s.split(',').map((d) => Number(d.trim())))
-    .refine((ds) => ds.every((d) => d <= 900), 'each delay must be at most 900 s (SQS)')
-    .default(() => [...DEFAULT_RETRY_POLICY.delaysSeconds]),
-  webhookRetryMaxAgeSeconds: positiveInt.default(DEFAULT_RETRY_POLICY.maxAgeSeconds),
+  webhookRetryDelaysSeconds: z._default(
+    z
+      .pipe(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^\s*\d+(\s*,\s*\d+)*\s*$/,
+              'must be comma-separated whole seconds, e.g. 10,30,60,300,900',
+            ),
+          ),
+        z.transform((s) => s.split(',').map((d) => Number(d.trim()))),
+      )
+      .check(z.refine((ds) => ds.every((d) => d <= 900), 'each delay must be at most 900 s (SQS)')),
+    () => [...DEFAULT_RETRY_POLICY.delaysSeconds],
+  ),
+  webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
-  webhookAllowInsecureLocal: bool.default(false),
+  webhookAllowInsecureLocal: z._default(bool, false),
 } as const;
 
 type Schemas = typeof schemas;

@@ -13,7 +13,7 @@ import {
   type GetScheduleCommandOutput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { z } from 'zod';
+import * as z from '../domain/zod';
 import {
   firingInput,
   recurringScheduleName,
@@ -56,13 +56,15 @@ export const SCHEDULER_ENV_NAMES: readonly string[] = [
 const arn = (service: string) =>
   z
     .string()
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `must be an ${service} ARN (arn:aws:${service}:…)`);
+    .check(
+      z.regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `must be an ${service} ARN (arn:aws:${service}:…)`),
+    );
 
 /** The zod schemas of the settings, keyed like SCHEDULER_ENV (the same shape as `schemas` in config.ts). */
 export const schedulerSchemas = {
   scheduleGroupName: z
     .string()
-    .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"'),
+    .check(z.regex(/^[0-9a-zA-Z._-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"')),
   schedulerTargetArn: arn('sqs'),
   schedulerRoleArn: arn('iam'),
   schedulerDlqArn: arn('sqs'),

@@ -6,7 +6,7 @@
  * validation.ts, so that every violation is reported with its Sinch code. Objects are strict: a key that is
  * not part of the action is an error, never silently dropped.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 export const ACTIONS = ['sendmms', 'savemms', 'sendsavedmms'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -29,13 +29,13 @@ export const contentSchema = z.strictObject({ url: z.string() });
 export type Content = z.infer<typeof contentSchema>;
 
 export const slideSchema = z.strictObject({
-  image: contentSchema.optional(),
-  audio: contentSchema.optional(),
-  video: contentSchema.optional(),
-  contact: contentSchema.optional(),
-  calendar: contentSchema.optional(),
-  pdf: contentSchema.optional(),
-  'message-text': z.string().optional(),
+  image: z.optional(contentSchema),
+  audio: z.optional(contentSchema),
+  video: z.optional(contentSchema),
+  contact: z.optional(contentSchema),
+  calendar: z.optional(contentSchema),
+  pdf: z.optional(contentSchema),
+  'message-text': z.optional(z.string()),
 });
 export type Slide = z.infer<typeof slideSchema>;
 
@@ -49,29 +49,29 @@ export type CustomSlide = z.infer<typeof customSlideSchema>;
 
 /** Fields shared by all three actions. */
 const commonFields = {
-  'message-subject': z.string().optional(),
-  'fallback-sms-text': z.string().optional(),
-  'disable-fallback-sms': z.boolean().optional(),
-  'disable-fallback-sms-link': z.boolean().optional(),
-  'fallback-sms-link-expiration': z.string().optional(),
-  'client-reference': z.string().optional(),
+  'message-subject': z.optional(z.string()),
+  'fallback-sms-text': z.optional(z.string()),
+  'disable-fallback-sms': z.optional(z.boolean()),
+  'disable-fallback-sms-link': z.optional(z.boolean()),
+  'fallback-sms-link-expiration': z.optional(z.string()),
+  'client-reference': z.optional(z.string()),
 };
 
 /** Fields of the two send actions. `to` may be an array of 2–20 numbers: a group send (gateway extension). */
 const sendFields = {
-  'service-id': z.string().optional(),
+  'service-id': z.optional(z.string()),
   to: z.union([z.string(), z.array(z.string())]),
-  'to-displayonly': z.string().optional(),
+  'to-displayonly': z.optional(z.string()),
   from: z.string(),
-  'from-mask': z.string().optional(),
-  'mms-expiry-timestamp': z.string().optional(),
+  'from-mask': z.optional(z.string()),
+  'mms-expiry-timestamp': z.optional(z.string()),
 };
 
 export const sendMmsSchema = z.strictObject({
   action: z.literal('sendmms'),
   ...sendFields,
   ...commonFields,
-  'cache-content': z.boolean().optional(),
+  'cache-content': z.optional(z.boolean()),
   slide: z.array(slideSchema),
 });
 
@@ -87,7 +87,7 @@ export const sendSavedMmsSchema = z.strictObject({
   'mms-id': z.string(),
   ...sendFields,
   ...commonFields,
-  'custom-slides': z.array(customSlideSchema).optional(),
+  'custom-slides': z.optional(z.array(customSlideSchema)),
 });
 
 export const mmsRequestSchema = z.discriminatedUnion('action', [
@@ -100,7 +100,7 @@ export const SCHEMAS = {
   sendmms: sendMmsSchema,
   savemms: saveMmsSchema,
   sendsavedmms: sendSavedMmsSchema,
-} as const satisfies Record<Action, z.ZodType>;
+} as const satisfies Record<Action, z.ZodMiniType>;
 
 export type SendMmsRequest = z.infer<typeof sendMmsSchema>;
 export type SaveMmsRequest = z.infer<typeof saveMmsSchema>;

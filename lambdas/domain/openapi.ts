@@ -6,7 +6,7 @@
  * Pure: no I/O. `npm run openapi` writes it to docs/openapi.json; GET /v2/openapi.json serves it; the tests
  * check the file is current and every documented route and status against the running local gateway.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { ACCEPTED_DETAILS, IDEMPOTENCY_KEY_MAX, TEMPLATE_ACCEPTED_DETAILS } from './accept';
 import { ERRORS, type ErrorCode } from './errors';
 import {

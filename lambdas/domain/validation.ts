@@ -17,7 +17,7 @@
  * - Dates are ISO 8601 extended date-times with a time zone (Z or ±hh:mm); a date without zone is ambiguous.
  * - Lengths count Unicode code points, not UTF-16 units.
  */
-import type { z } from 'zod';
+import type * as z from './zod';
 import type { ErrorCode, Violation } from './errors';
 import {
   CONTENT_KEYS,
