@@ -57,15 +57,19 @@ export class DynamoPostbacks implements PostbackStore {
   async list(
     state: PostbackState,
     limit: number,
-    options: { newestFirst?: boolean } = {},
+    options: { newestFirst?: boolean; receivedBefore?: string } = {},
   ): Promise<StoredPostback[]> {
+    const before = options.receivedBefore;
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: INDEX.postbacksByState,
-        KeyConditionExpression: '#state = :state',
+        KeyConditionExpression: `#state = :state${before !== undefined ? ' AND receivedAt < :before' : ''}`,
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':state': state },
+        ExpressionAttributeValues: {
+          ':state': state,
+          ...(before !== undefined ? { ':before': before } : {}),
+        },
         ScanIndexForward: !options.newestFirst,
         Limit: limit,
       }),

@@ -26,8 +26,12 @@ export interface StoredPostback {
 
 export interface PostbackStore {
   mark(pk: string, state: PostbackState, detail?: string): Promise<void>;
-  /** Postbacks in `state`, oldest first (or newest first). */
-  list(state: PostbackState, limit: number, options?: { newestFirst?: boolean }): Promise<StoredPostback[]>;
+  /** Postbacks in `state`, oldest first (or newest first); only those received before `receivedBefore` if given. */
+  list(
+    state: PostbackState,
+    limit: number,
+    options?: { newestFirst?: boolean; receivedBefore?: string },
+  ): Promise<StoredPostback[]>;
 }
 
 export interface EventPublisher {

@@ -1,7 +1,8 @@
 /**
- * The scheduled sweep: retries the correlation of pending postbacks, and moves messages that never got a final
- * postback to `unknown` after a configurable time (default 72 h, the longest MMS expiry), so that no message
- * stays open forever. Messages still in the send pipeline (queued, submitting) are left to it.
+ * The scheduled sweep: retries the correlation of pending postbacks, applies postbacks the status processor gave
+ * up on (still `received` long after they arrived: its retries ran out while DynamoDB failed), and moves messages
+ * that never got a final postback to `unknown` after a configurable time (default 72 h, the longest MMS expiry),
+ * so that no message stays open forever. Messages still in the send pipeline (queued, submitting) are left to it.
  */
 import type { Clock, MessageRepository } from './ports';
 import type { PostbackStore, processPostback } from './process-postback';
@@ -12,11 +13,15 @@ export interface SweepDeps {
   readonly process: ReturnType<typeof processPostback>;
   readonly clock: Clock;
   readonly unknownAfterMs: number;
+  /** A postback still `received` this long after it arrived was given up by the status processor. */
+  readonly receivedStuckAfterMs: number;
   readonly batchLimit: number;
 }
 
 export interface SweepReport {
   readonly retried: number;
+  /** Postbacks the status processor gave up on, applied by this sweep. */
+  readonly recovered: number;
   readonly orphaned: number;
   readonly applied: number;
   readonly markedUnknown: number;
@@ -30,6 +35,18 @@ export function sweep(deps: SweepDeps) {
     // The oldest pending postbacks (to park them as orphans) and the newest (so they are not starved by old ones).
     const oldest = await deps.postbacks.list('pending', deps.batchLimit);
     const newest = await deps.postbacks.list('pending', deps.batchLimit, { newestFirst: true });
+    // Applying a postback twice is harmless (a duplicate is recognised), so a postback the processor is still
+    // working on when the sweep comes by does no harm either.
+    const stuck = await deps.postbacks.list('received', deps.batchLimit, {
+      receivedBefore: new Date(deps.clock.now().getTime() - deps.receivedStuckAfterMs).toISOString(),
+    });
+    let recovered = 0;
+    for (const postback of stuck) {
+      recovered += 1;
+      const state = await deps.process(postback);
+      if (state === 'orphan') orphaned += 1;
+      if (state === 'applied') applied += 1;
+    }
     const seen = new Set<string>();
     for (const pending of [...oldest, ...newest]) {
       if (seen.has(pending.pk)) continue;
@@ -58,6 +75,6 @@ export function sweep(deps: SweepDeps) {
       );
       if (moved) markedUnknown += 1;
     }
-    return { retried, orphaned, applied, markedUnknown };
+    return { retried, recovered, orphaned, applied, markedUnknown };
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The scheduled sweep (EventBridge schedule, every minute; locally a timer): retries pending postback
- * correlations, parks orphans, and moves messages with no final postback after UNKNOWN_AFTER_SECONDS to unknown.
+ * correlations, parks orphans, applies postbacks still `received` after RECEIVED_STUCK_AFTER_SECONDS (the status
+ * processor gave up on them), and moves messages with no final postback after UNKNOWN_AFTER_SECONDS to unknown.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -15,7 +16,12 @@ import { sweep } from '../domain/sweep';
 import { applyStoredPostback } from './status-processor';
 import { logger, metrics } from './observability';
 
-const config = loadConfig(['messagesTable', 'postbacksTable', 'unknownAfterSeconds']);
+const config = loadConfig([
+  'messagesTable',
+  'postbacksTable',
+  'unknownAfterSeconds',
+  'receivedStuckAfterSeconds',
+]);
 
 const run = sweep({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
@@ -23,6 +29,7 @@ const run = sweep({
   process: applyStoredPostback,
   clock: systemClock,
   unknownAfterMs: config.unknownAfterSeconds * 1000,
+  receivedStuckAfterMs: config.receivedStuckAfterSeconds * 1000,
   batchLimit: 100,
 });
 
@@ -33,6 +40,9 @@ export const handler = middy()
     const report = await run();
     metrics.addMetric('OrphanPostbacks', MetricUnit.Count, report.orphaned);
     metrics.addMetric('MessagesSweptUnknown', MetricUnit.Count, report.markedUnknown);
+    metrics.addMetric('PostbacksRecovered', MetricUnit.Count, report.recovered);
+    if (report.recovered > 0)
+      logger.warn('postbacks the status processor gave up on were applied', { ...report });
     if (report.orphaned > 0) logger.warn('orphan postbacks parked', { ...report });
     return report;
   });

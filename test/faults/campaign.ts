@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -67,8 +67,6 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
   /** Handler log level. Default SILENT (a DynamoDB restart makes every handler log hundreds of errors). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** When the ProcessorDlqNotEmpty runbook is applied to postbacks left `received`: always (default) or after the chaos. */
-  readonly runbook?: 'always' | 'after-chaos';
   /** Extra handler environment (after the campaign's own). */
   readonly env?: Record<string, string>;
 }
@@ -148,8 +146,8 @@ export interface CampaignResult {
     readonly maxPerSecond: number;
   };
   readonly ingest: { readonly retries: Readonly<Record<string, number>> };
-  /** Postbacks the status processor gave up on, set to `pending` by the ProcessorDlqNotEmpty runbook. */
-  readonly runbookRedrives: number;
+  /** Postbacks the status processor gave up on (left `received`), which the sweep then applied. */
+  readonly givenUpPostbacks: number;
   /** Items left on the send queue at the end (an open message with none here will never be sent). */
   readonly sendQueue: { readonly visible: number; readonly inFlight: number; readonly delayed: number };
   /** Stored postbacks by processing state at the end (`received` = never processed). */
@@ -266,6 +264,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         SINCH_TIMEOUT_MS: String(sinchTimeoutMs),
         SEND_MAX_ATTEMPTS: '30',
         SEND_BACKOFF_MAX_SECONDS: '2',
+        RECEIVED_STUCK_AFTER_SECONDS: '20',
         ...options.env,
       },
     });
@@ -293,7 +292,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     };
     const chaosLog: string[] = [];
     const tpsSeen: number[] = [];
-    let runbookRedrives = 0;
+    const givenUp = new Set<string>();
     let settledShare = 0;
     let open = 0;
     let ingestDone = false;
@@ -333,24 +332,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       await Promise.resolve();
     });
 
-    // The ProcessorDlqNotEmpty runbook (docs/operations.md): a postback the status processor gave up on (it
-    // failed processorRetryAttempts times, e.g. while DynamoDB restarted) stays `received`; the operator sets it
-    // to `pending` and the sweep applies it. Here: every 10 s, for postbacks left `received` for over 30 s.
-    every(10_000, async () => {
-      if (!chaosDone && options.runbook === 'after-chaos') return;
+    // A postback the status processor gave up on (it failed processorRetryAttempts times, e.g. while DynamoDB
+    // restarted) stays `received`; the sweep applies it once it is RECEIVED_STUCK_AFTER_SECONDS old (20 s here,
+    // 5 minutes by default). Counted here: postbacks seen `received` for over 25 s.
+    every(5_000, async () => {
       for (const p of await listPostbacks(gateway, 'received')) {
-        if (Date.now() - Date.parse(p.receivedAt) < 30_000) continue;
-        await gateway.db.send(
-          new UpdateCommand({
-            TableName: gateway.tables.postbacks,
-            Key: { pk: p.pk },
-            UpdateExpression: 'SET #s = :p',
-            ConditionExpression: '#s = :r',
-            ExpressionAttributeNames: { '#s': 'state' },
-            ExpressionAttributeValues: { ':p': 'pending', ':r': 'received' },
-          }),
-        );
-        runbookRedrives += 1;
+        if (Date.now() - Date.parse(p.receivedAt) > 25_000) givenUp.add(p.pk);
       }
     });
 
@@ -513,7 +500,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       ingestMs,
       started,
       tpsSeen,
-      runbookRedrives,
+      givenUpPostbacks: givenUp.size,
     });
     log(formatSummary(result));
     return result;
@@ -740,7 +727,7 @@ async function account(
     ingestMs: number;
     started: number;
     tpsSeen: readonly number[];
-    runbookRedrives: number;
+    givenUpPostbacks: number;
   },
 ): Promise<CampaignResult> {
   const stored = await scanMessages(gw);
@@ -893,7 +880,7 @@ async function account(
       maxPerSecond: s.maxPerSecond,
     },
     ingest: { retries: run.ingestRetries },
-    runbookRedrives: run.runbookRedrives,
+    givenUpPostbacks: run.givenUpPostbacks,
     sendQueue: {
       visible: Number(queue.ApproximateNumberOfMessages ?? 0),
       inFlight: Number(queue.ApproximateNumberOfMessagesNotVisible ?? 0),
@@ -957,7 +944,7 @@ export function formatSummary(r: CampaignResult): string {
     ],
     ['postbacks (simulator)', JSON.stringify(r.sinch.postbacks)],
     ['stored postbacks by state', JSON.stringify(r.postbackStates)],
-    ['postbacks redriven by the runbook', String(r.runbookRedrives)],
+    ['postbacks given up by the processor, applied by the sweep', String(r.givenUpPostbacks)],
     ['send queue at the end', JSON.stringify(r.sendQueue)],
     ['ingest retries', JSON.stringify(r.ingest.retries)],
     ['console errors', JSON.stringify(r.consoleErrors)],

@@ -13,7 +13,11 @@ import { call, waitFor } from '../integration/helpers';
 
 let gw: LocalGateway;
 beforeAll(async () => {
-  gw = await startLocalGateway({ sweepIntervalMs: 0, logLevel: 'SILENT' });
+  gw = await startLocalGateway({
+    sweepIntervalMs: 0,
+    logLevel: 'SILENT',
+    env: { RECEIVED_STUCK_AFTER_SECONDS: '2' },
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -21,6 +25,31 @@ afterAll(async () => {
 
 const postback = (trackingId: string, code: string, timestamp: string) =>
   call(gw.postbackUrl, { body: { origin: 'MMS_MT', code, 'tracking-id': trackingId, timestamp } });
+
+const submittedMessage = async (id: string, sinchTrackingId: string) => {
+  const now = new Date().toISOString();
+  await gw.db.send(
+    new PutCommand({
+      TableName: gw.tables.messages,
+      Item: {
+        id,
+        teamId: 'local-dev',
+        request: { action: 'sendmms', to: '15550000001', from: '15550001000', slide: [] },
+        state: 'submitted',
+        attempts: 1,
+        createdAt: now,
+        updatedAt: now,
+        sinchTrackingId,
+        history: [],
+        openShard: 'open',
+        openSince: now,
+      },
+    }),
+  );
+};
+const stateOf = async (id: string) =>
+  (await gw.db.send(new GetCommand({ TableName: gw.tables.messages, Key: { id }, ConsistentRead: true })))
+    .Item?.state as string | undefined;
 
 it('a pending postback is applied by the next sweeps even when 150 older ones never correlate', async () => {
   const store = new DynamoPostbacks(gw.db, gw.tables.postbacks);
@@ -40,29 +69,25 @@ it('a pending postback is applied by the next sweeps even when 150 older ones ne
   expect((await postback('recorded-late', 'N102', '2026-11-25T10:00:01Z')).status).toBe(200);
   await pending(151);
   // ...and the worker's record, written afterwards (directly: the race is hard to produce on demand).
-  const now = new Date().toISOString();
-  await gw.db.send(
-    new PutCommand({
-      TableName: gw.tables.messages,
-      Item: {
-        id: 'mms_recorded_late',
-        teamId: 'local-dev',
-        request: { action: 'sendmms', to: '15550000001', from: '15550001000', slide: [] },
-        state: 'submitted',
-        attempts: 1,
-        createdAt: now,
-        updatedAt: now,
-        sinchTrackingId: 'recorded-late',
-        history: [],
-        openShard: 'open',
-        openSince: now,
-      },
-    }),
-  );
+  await submittedMessage('mms_recorded_late', 'recorded-late');
   for (let run = 0; run < 3; run += 1) await gw.runSweep();
-  const message = await gw.db.send(
-    new GetCommand({ TableName: gw.tables.messages, Key: { id: 'mms_recorded_late' }, ConsistentRead: true }),
-  );
   // Before the fix, the sweep retried only `list('pending', 100)`, the 100 oldest, and this stayed `submitted`.
-  expect(message.Item?.state).toBe('delivered');
+  expect(await stateOf('mms_recorded_late')).toBe('delivered');
+});
+
+it('the sweep applies a postback the status processor gave up on (still received), once it is old enough', async () => {
+  // Found by the fault campaign: while DynamoDB restarts, the status processor runs out of retries and the
+  // postback stays `received`; before, only an operator's redrive (ProcessorDlqNotEmpty) applied it.
+  await gw.stopStatusProcessor();
+  try {
+    await submittedMessage('mms_given_up', 'given-up');
+    expect((await postback('given-up', 'N102', '2026-11-25T10:00:02Z')).status).toBe(200);
+    await gw.runSweep();
+    expect(await stateOf('mms_given_up')).toBe('submitted'); // too recent: the processor may still have it
+    await new Promise((r) => setTimeout(r, 2500));
+    await gw.runSweep();
+    expect(await stateOf('mms_given_up')).toBe('delivered');
+  } finally {
+    await gw.startStatusProcessor();
+  }
 });
