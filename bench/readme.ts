@@ -180,7 +180,7 @@ function generated(): string {
           { header: 'e2e to Sinch msg/s' },
           { header: 'e2e to terminal msg/s' },
           { header: 'DynamoDB calls/msg (preload + send)' },
-          { header: 'bucket slots/msg' },
+          { header: 'bucket writes/msg' },
           { header: 'event-loop delay p99 ms' },
           { header: 'verdict', align: 'left' },
         ],

@@ -450,7 +450,7 @@ function printRuns(runs: readonly PacingRun[]): string {
       { header: 'e2e to Sinch/s' },
       { header: 'e2e to terminal/s' },
       { header: 'DDB calls/msg' },
-      { header: 'slots/msg' },
+      { header: 'bucket writes/msg' },
       { header: 'loop delay p99' },
       { header: 'verdict', align: 'left' },
     ],
