@@ -102,9 +102,10 @@ export interface PacingRun extends Omit<RunAnalysis, 'perSecond'> {
     readonly failedConditionalWritesPerMessage: number;
     readonly sendPhaseByOperation: Record<string, number>;
     /**
-     * Send slots the bucket handed out per message sent (successful writes to the control table during the send
-     * phase: only the bucket writes there then): above 1, reserved slots went unused (a worker woke up late and
-     * took a new one, or gave the message back), and each unused slot is send capacity lost.
+     * Bucket writes per message sent (successful writes to the control table during the send phase: only the
+     * bucket writes there then). A batch books its slots as one block, so a full batch of 10 costs 0.1; more
+     * means re-reservations (a worker woke up late and took a new slot, or gave the message back), and each slot
+     * given up is send capacity lost.
      */
     readonly slotsReservedPerMessage: number;
   } | null;
