@@ -215,6 +215,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.recurringTable]: tables.recurring,
       [ENV.sendQueueUrl]: queues.send.url,
       [ENV.sendDlqUrl]: queues.sendDlq.url,
+      [ENV.eventsQueueUrl]: queues.events.url,
       [ENV.sinchBaseUrl]: simulator.url,
       [ENV.sinchSecretId]: SECRET_ID,
       [ENV.sinchTimeoutMs]: '5000',

@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SendQueue } from '../domain/ports';
+import type { RecurringFiring } from '../domain/recurring';
 
 /** The body of a send-queue item: only the message id; the request itself lives in the messages table. */
 export interface SendQueueBody {
@@ -14,6 +15,21 @@ export const parseSendQueueBody = (body: string): SendQueueBody => {
 
 /** SQS accepts a delivery delay of at most 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
+const delay = (seconds: number) => Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(seconds)));
+
+/** Puts a recurring firing back on the events queue, to be continued after a delay (the events worker's input). */
+export function continueFiringLater(client: SQSClient, eventsQueueUrl: string) {
+  return async (firing: RecurringFiring['recurring'], delaySeconds: number): Promise<void> => {
+    const body: RecurringFiring = { recurring: firing };
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: eventsQueueUrl,
+        MessageBody: JSON.stringify(body),
+        DelaySeconds: delay(delaySeconds),
+      }),
+    );
+  };
+}
 
 export class SqsSendQueue implements SendQueue {
   constructor(
@@ -39,7 +55,7 @@ export class SqsSendQueue implements SendQueue {
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: JSON.stringify(body),
-        DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds))),
+        DelaySeconds: delay(delaySeconds),
       }),
     );
   }

@@ -501,10 +501,16 @@ export interface FiringDeps {
   readonly accept: (input: { team: Team; body: string; idempotencyKey: string }) => Promise<StoredResponse>;
   readonly clock: Clock;
   readonly concurrency?: number;
+  /**
+   * Puts the firing back on its queue, to be continued after `delaySeconds`: used when the team's per-second rate
+   * leaves recipients for after this invocation's deadline. Without it, the firing fails and the queue retries it.
+   */
+  readonly continueLater?: (firing: RecurringFiring['recurring'], delaySeconds: number) => Promise<void>;
 }
 
 export type FiringOutcome =
   | { readonly outcome: 'fired'; readonly summary: FiringSummary }
+  | { readonly outcome: 'continued'; readonly accepted: number; readonly remaining: number }
   | { readonly outcome: 'skipped'; readonly reason: 'deleted' | 'paused' | 'team-revoked' };
 
 /**
@@ -520,9 +526,11 @@ const isTransient = (error: unknown) =>
 /**
  * One firing: every recipient through the accept use case. The fan-out keeps to the team's per-second rate:
  * a recipient refused with GW-RATE-LIMITED is tried again after the `Retry-After` delay, while `deadlineMs`
- * allows. Permanent refusals (a template deleted since, a used-up quota) are counted in the summary. A transient
- * failure fails the firing after the other recipients were tried; the queue retries it, and the retry only
- * sends to the recipients still missing (the idempotency keys replay the rest).
+ * allows; past it, the firing stops and is continued by a copy of it put back on the queue (`continueLater`).
+ * Permanent refusals (a template deleted since, a used-up quota) are counted in the summary. Another transient
+ * failure fails the firing after the other recipients were tried; the queue retries it. A continuation or a retry
+ * only sends to the recipients still missing: the idempotency keys replay the rest (and count them again, so the
+ * summary of the last pass covers every recipient).
  */
 export function fireRecurring(deps: FiringDeps) {
   return async (firing: RecurringFiring['recurring'], deadlineMs = Infinity): Promise<FiringOutcome> => {
@@ -541,6 +549,7 @@ export function fireRecurring(deps: FiringDeps) {
     let rejected = 0;
     const errors: { to: string; code: string; info: string }[] = [];
     let transient: Error | undefined;
+    let deferred: GatewayError | undefined;
     const acceptOne = async (to: string): Promise<void> => {
       for (;;) {
         try {
@@ -558,12 +567,13 @@ export function fireRecurring(deps: FiringDeps) {
             if (errors.length < 10) errors.push({ to, code: body['error-code'], info: body['error-info'] });
             return;
           }
-          const waitMs =
-            error instanceof GatewayError && error.code === 'GW-RATE-LIMITED'
-              ? (error.retryAfterSeconds ?? 1) * 1000
-              : undefined;
-          if (waitMs === undefined || deps.clock.now().getTime() + waitMs > deadlineMs) {
+          if (!(error instanceof GatewayError && error.code === 'GW-RATE-LIMITED')) {
             transient ??= error instanceof Error ? error : new Error(String(error));
+            return;
+          }
+          const waitMs = (error.retryAfterSeconds ?? 1) * 1000;
+          if (deps.clock.now().getTime() + waitMs > deadlineMs) {
+            deferred ??= error; // out of time: the rest goes to a continuation
             return;
           }
           await deps.clock.sleep(waitMs);
@@ -572,11 +582,18 @@ export function fireRecurring(deps: FiringDeps) {
     };
     let next = 0;
     const worker = async () => {
-      while (next < schedule.recipients.length) await acceptOne(schedule.recipients[next++] as string);
+      while (next < schedule.recipients.length && deferred === undefined) {
+        await acceptOne(schedule.recipients[next++] as string);
+      }
     };
     const width = Math.min(deps.concurrency ?? FAN_OUT_CONCURRENCY, schedule.recipients.length);
     await Promise.all(Array.from({ length: width }, worker));
     if (transient !== undefined) throw transient;
+    if (deferred !== undefined) {
+      if (!deps.continueLater) throw deferred;
+      await deps.continueLater(firing, deferred.retryAfterSeconds ?? 1);
+      return { outcome: 'continued', accepted, remaining: schedule.recipients.length - accepted - rejected };
+    }
     const summary: FiringSummary = {
       scheduledTime,
       firedAt: deps.clock.now().toISOString(),

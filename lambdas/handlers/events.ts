@@ -2,7 +2,8 @@
  * The events worker: the sends that come from no HTTP caller, through the `events` queue.
  * - `mms.send-requested` events (EventBridge rule → SQS buffer → this Lambda) → the accept use case. A rejected
  *   event produces `mms.send-rejected`.
- * - Recurring-send firings (EventBridge Scheduler → this queue) → one accept per recipient.
+ * - Recurring-send firings (EventBridge Scheduler → this queue) → one accept per recipient; a firing that the
+ *   team's per-second rate makes longer than one invocation puts a copy of itself back to continue.
  * A transient failure is retried by the queue (and ends in its DLQ, with an alarm, if it never succeeds).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -13,16 +14,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { acceptSendEvent, type SendEvent } from '../domain/events';
 import { fireRecurring, isRecurringFiring } from '../domain/recurring';
-import { dynamo, eventBridge } from '../adapters/aws-clients';
+import { dynamo, eventBridge, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoRecurring } from '../adapters/dynamo-recurring';
 import { DynamoTeams } from '../adapters/dynamo-teams';
+import { continueFiringLater } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { logger, metrics } from './observability';
 import { buildAccept } from './wiring';
 
-const config = loadConfig(['teamsTable', 'eventBusName', 'eventSources', 'recurringTable']);
+const config = loadConfig(['teamsTable', 'eventBusName', 'eventSources', 'recurringTable', 'eventsQueueUrl']);
 const teams = new DynamoTeams(dynamo(), config.teamsTable);
 const acceptOne = buildAccept();
 
@@ -38,6 +40,7 @@ const fire = fireRecurring({
   teams,
   accept: acceptOne,
   clock: systemClock,
+  continueLater: continueFiringLater(sqs(), config.eventsQueueUrl),
 });
 
 /** Leaves this much of the invocation for reporting the batch. */
@@ -54,6 +57,16 @@ async function processRecord(record: SQSRecord, context: Context): Promise<void>
       logger.info('recurring firing skipped', {
         scheduleId: body.recurring.scheduleId,
         reason: result.reason,
+      });
+      return;
+    }
+    if (result.outcome === 'continued') {
+      // The team's per-second rate leaves recipients for after this invocation: a copy continues the firing.
+      metrics.addMetric('RecurringFiringsContinued', MetricUnit.Count, 1);
+      logger.info('recurring firing continued later', {
+        scheduleId: body.recurring.scheduleId,
+        accepted: result.accepted,
+        remaining: result.remaining,
       });
       return;
     }

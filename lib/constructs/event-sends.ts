@@ -55,6 +55,9 @@ export class EventSends extends Construct {
       .grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] })
       .grantTable('recurringTable', props.recurringTable, { items: ['GetItem', 'UpdateItem'] });
     props.eventBus.grantPutEventsTo(this.worker.role);
+    // A recurring firing longer than one invocation puts a copy of itself back on its queue to continue.
+    this.worker.setEnv('eventsQueueUrl', props.queue.queueUrl);
+    props.queue.grantSendMessages(this.worker.role);
     props.accept.grantTo(this.worker);
 
     this.worker.function.addEventSource(

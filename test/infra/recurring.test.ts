@@ -271,6 +271,17 @@ describe('the events worker fires recurring sends', () => {
     ]);
   });
 
+  it('may put a firing back on its own queue to continue it, and on no other queue', () => {
+    const eventsQueue = queueId(dev, QUEUES.events.id);
+    expect(text(variables[ENV.eventsQueueUrl])).toContain(eventsQueue);
+    const sends = dataStatements(dev, 'events').filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+    const targets = sends.flatMap((s) => resourcesOf(s).map(text));
+    expect(targets.some((t) => t.includes(eventsQueue))).toBe(true);
+    // Besides its own queue, only the send queue (the accept use case queues each message there).
+    const sendQueue = queueId(dev, QUEUES.send.id);
+    expect(targets.filter((t) => !t.includes(eventsQueue) && !t.includes(sendQueue))).toEqual([]);
+  });
+
   it('does not manage recurring schedules itself (no RECURRING_ENV settings)', () => {
     for (const handler of ['events', 'ingest', 'manage'] as const) {
       for (const name of Object.values(RECURRING_ENV)) {

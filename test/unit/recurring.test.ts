@@ -270,7 +270,10 @@ describe('fireRecurring', () => {
     updatedAt: '2026-11-01T00:00:00Z',
     firings: 0,
   };
-  const fixture = (accept: (to: string, key: string) => Promise<void>) => {
+  const fixture = (
+    accept: (to: string, key: string) => Promise<void>,
+    continued?: { firing: unknown; delaySeconds: number }[],
+  ) => {
     const schedules = new MemorySchedules();
     void schedules.create(schedule);
     const calls: { to: string; key: string }[] = [];
@@ -286,6 +289,14 @@ describe('fireRecurring', () => {
       },
       clock,
       concurrency: 2,
+      ...(continued
+        ? {
+            continueLater: (f: unknown, delaySeconds: number) => {
+              continued.push({ firing: f, delaySeconds });
+              return Promise.resolve();
+            },
+          }
+        : {}),
     });
     return { schedules, calls, clock, fire };
   };
@@ -327,7 +338,7 @@ describe('fireRecurring', () => {
     expect(transient.schedules.items.get('sch_1')?.firings).toBe(0);
   });
 
-  it('waits out GW-RATE-LIMITED within the deadline, and gives up (to be retried) beyond it', async () => {
+  it('waits out GW-RATE-LIMITED within the deadline, and fails (to be retried) beyond it', async () => {
     let refusals = 2;
     const limited = () =>
       refusals-- > 0
@@ -343,6 +354,30 @@ describe('fireRecurring', () => {
     await expect(beyond.fire(firing, Date.parse('2026-11-25T09:00:01.500Z'))).rejects.toMatchObject({
       code: 'GW-RATE-LIMITED',
     });
+  });
+
+  it('beyond the deadline, stops and puts a copy of the firing back to continue; the copy finishes it', async () => {
+    const sent = new Set<string>();
+    let limitedFrom = 2; // the team's rate lets two through in this invocation
+    const accept = (to: string) => {
+      if (sent.has(to)) return Promise.resolve(); // a replay of its idempotency key
+      if (sent.size >= limitedFrom)
+        return Promise.reject(new GatewayError('GW-RATE-LIMITED', undefined, { retryAfterSeconds: 1 }));
+      sent.add(to);
+      return Promise.resolve();
+    };
+    const continued: { firing: unknown; delaySeconds: number }[] = [];
+    const first = fixture(accept, continued);
+    const result = await first.fire(firing, Date.parse('2026-11-25T09:00:01.500Z'));
+    expect(result).toEqual({ outcome: 'continued', accepted: 2, remaining: 2 });
+    expect(continued).toEqual([{ firing, delaySeconds: 1 }]);
+    expect(first.schedules.items.get('sch_1')?.firings).toBe(0);
+
+    limitedFrom = 4;
+    const second = fixture(accept, continued);
+    const done = await second.fire(firing, Date.parse('2026-11-25T09:00:30Z'));
+    expect(done).toMatchObject({ outcome: 'fired', summary: { accepted: 4, rejected: 0 } });
+    expect([...sent].sort()).toEqual([...schedule.recipients].sort());
   });
 
   it('does nothing for a paused or deleted schedule, or a revoked team', async () => {
