@@ -1,5 +1,5 @@
 // `npm test`: type check, lint, then the unit, infra, integration and faults suites, in that order. The faults
-// suite is the short fault campaign (400 messages, a fixed seed so CI replays one plan) and the bad-input campaign.
+// suite is the short fault campaign (2,000 messages, a fixed seed so CI replays one plan) and the bad-input campaign.
 // Ends with one plain line `N passed, N failed`, read from vitest's JSON report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

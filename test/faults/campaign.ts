@@ -334,10 +334,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
     // A postback the status processor gave up on (it failed processorRetryAttempts times, e.g. while DynamoDB
     // restarted) stays `received`; the sweep applies it once it is RECEIVED_STUCK_AFTER_SECONDS old (20 s here,
-    // 5 minutes by default). Counted here: postbacks seen `received` for over 25 s.
-    every(5_000, async () => {
+    // 5 minutes by default). Counted here: postbacks seen `received` for over 10 s (the processor's retries take a
+    // few seconds), before the sweep takes them.
+    every(2_000, async () => {
       for (const p of await listPostbacks(gateway, 'received')) {
-        if (Date.now() - Date.parse(p.receivedAt) > 25_000) givenUp.add(p.pk);
+        if (Date.now() - Date.parse(p.receivedAt) > 10_000) givenUp.add(p.pk);
       }
     });
 
