@@ -462,7 +462,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           }
         }
       }
-      if (open < lowestOpen) {
+      // Progress: any moment of the ingest (open grows), then every new low. (Counting only new lows from the start
+      // took the first reading, 0 before anything was ingested, as the low: a campaign longer than the stall
+      // timeout then ended as "no progress" while its last messages were still being retried.)
+      if (!ingestDone || open < lowestOpen) {
         lowestOpen = open;
         lastProgress = Date.now();
       }
