@@ -137,6 +137,15 @@ const RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 
 
 const isAwsError = (error: unknown, name: string): boolean => error instanceof Error && error.name === name;
 
+/** Deletes a schedule of the group; one already gone (fired, deleted) is not an error. */
+async function deleteSchedule(client: SchedulerClient, groupName: string, name: string): Promise<void> {
+  try {
+    await client.send(new DeleteScheduleCommand({ Name: name, GroupName: groupName }));
+  } catch (error) {
+    if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+  }
+}
+
 export class EventBridgeMessageScheduler implements MessageScheduler {
   constructor(
     private readonly client: SchedulerClient,
@@ -185,14 +194,8 @@ export class EventBridgeMessageScheduler implements MessageScheduler {
     await this.client.send(new UpdateScheduleCommand(this.definition(messageId, at)));
   }
 
-  async cancel(messageId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteScheduleCommand({ Name: scheduleName(messageId), GroupName: this.settings.groupName }),
-      );
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
+  cancel(messageId: string): Promise<void> {
+    return deleteSchedule(this.client, this.settings.groupName, scheduleName(messageId));
   }
 
   private definition(messageId: string, at: Date): ScheduleDefinition {
@@ -262,14 +265,8 @@ export class EventBridgeRecurringScheduler implements RecurringScheduler {
     }
   }
 
-  async delete(id: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteScheduleCommand({ Name: recurringScheduleName(id), GroupName: this.settings.groupName }),
-      );
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
+  delete(id: string): Promise<void> {
+    return deleteSchedule(this.client, this.settings.groupName, recurringScheduleName(id));
   }
 }
 
