@@ -7,8 +7,9 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
+  type QueryCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../lib/data-model';
@@ -64,22 +65,31 @@ export class DynamoRecurring implements RecurringRepository {
   async listByTeam(teamId: string): Promise<RecurringSchedule[]> {
     // A team has at most MAX_SCHEDULES_PER_TEAM; one page (1 MB) may not hold them all, so page on.
     const items: Record<string, unknown>[] = [];
-    let next: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX.recurringByTeam,
-          KeyConditionExpression: 'teamId = :t',
-          ExpressionAttributeValues: { ':t': teamId },
-          ScanIndexForward: false,
-          ...(next ? { ExclusiveStartKey: next } : {}),
-        }),
-      );
+    for await (const page of this.teamPages(teamId, { ScanIndexForward: false })) {
       items.push(...(page.Items ?? []));
-      next = page.LastEvaluatedKey;
-    } while (next && items.length <= MAX_SCHEDULES_PER_TEAM);
+      if (items.length > MAX_SCHEDULES_PER_TEAM) break;
+    }
     return items.map(fromItem);
+  }
+
+  async countByTeam(teamId: string): Promise<number> {
+    let count = 0;
+    for await (const page of this.teamPages(teamId, { Select: 'COUNT' })) count += page.Count ?? 0;
+    return count;
+  }
+
+  /** Every page of the team's schedules in the by-team index. */
+  private teamPages(teamId: string, options: Pick<QueryCommandInput, 'ScanIndexForward' | 'Select'>) {
+    return paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX.recurringByTeam,
+        KeyConditionExpression: 'teamId = :t',
+        ExpressionAttributeValues: { ':t': teamId },
+        ...options,
+      },
+    );
   }
 
   async setState(id: string, state: RecurringState, at: string): Promise<RecurringSchedule | undefined> {

@@ -61,6 +61,8 @@ export interface RecurringRepository {
   create(schedule: RecurringSchedule): Promise<boolean>;
   get(id: string): Promise<RecurringSchedule | undefined>;
   listByTeam(teamId: string): Promise<RecurringSchedule[]>;
+  /** How many schedules the team has (without reading them). */
+  countByTeam(teamId: string): Promise<number>;
   /** Sets the state if the schedule exists; returns the updated schedule, undefined if gone. */
   setState(id: string, state: RecurringState, at: string): Promise<RecurringSchedule | undefined>;
   /** Records a firing unless a later occurrence is recorded already. */
@@ -415,8 +417,7 @@ export function manageRecurring(deps: RecurringDeps) {
         const existing = await deps.schedules.get(id);
         if (existing) return replay(existing, hash, now);
       }
-      const teamSchedules = await deps.schedules.listByTeam(team.id);
-      if (teamSchedules.length >= MAX_SCHEDULES_PER_TEAM) {
+      if ((await deps.schedules.countByTeam(team.id)) >= MAX_SCHEDULES_PER_TEAM) {
         throw new GatewayError(
           'GW-TOO-MANY-SCHEDULES',
           `A team may have ${MAX_SCHEDULES_PER_TEAM} recurring sends; delete one first`,

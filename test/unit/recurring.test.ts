@@ -116,6 +116,9 @@ class MemorySchedules implements RecurringRepository {
   listByTeam(teamId: string) {
     return Promise.resolve([...this.items.values()].filter((s) => s.teamId === teamId));
   }
+  async countByTeam(teamId: string) {
+    return (await this.listByTeam(teamId)).length;
+  }
   setState(id: string, state: RecurringState, at: string) {
     const s = this.items.get(id);
     if (!s) return Promise.resolve(undefined);
