@@ -5,7 +5,7 @@
  * so that no message stays open forever. Messages still in the send pipeline (queued, submitting) are left to it.
  */
 import type { Clock, MessageRepository } from './ports';
-import type { PostbackStore, processPostback } from './process-postback';
+import type { PostbackStore, processPostback, StoredPostback } from './process-postback';
 
 export interface SweepDeps {
   readonly messages: MessageRepository;
@@ -29,9 +29,22 @@ export interface SweepReport {
 
 export function sweep(deps: SweepDeps) {
   return async (): Promise<SweepReport> => {
-    let retried = 0;
     let orphaned = 0;
     let applied = 0;
+    const seen = new Set<string>();
+    /** Applies each postback this run has not seen yet; returns how many that were. */
+    const applyEach = async (postbacks: readonly StoredPostback[]): Promise<number> => {
+      let count = 0;
+      for (const postback of postbacks) {
+        if (seen.has(postback.pk)) continue;
+        seen.add(postback.pk);
+        count += 1;
+        const state = await deps.process(postback);
+        if (state === 'orphan') orphaned += 1;
+        if (state === 'applied') applied += 1;
+      }
+      return count;
+    };
     // The oldest pending postbacks (to park them as orphans) and the newest (so they are not starved by old ones).
     const oldest = await deps.postbacks.list('pending', deps.batchLimit);
     const newest = await deps.postbacks.list('pending', deps.batchLimit, { newestFirst: true });
@@ -40,22 +53,8 @@ export function sweep(deps: SweepDeps) {
     const stuck = await deps.postbacks.list('received', deps.batchLimit, {
       receivedBefore: new Date(deps.clock.now().getTime() - deps.receivedStuckAfterMs).toISOString(),
     });
-    let recovered = 0;
-    for (const postback of stuck) {
-      recovered += 1;
-      const state = await deps.process(postback);
-      if (state === 'orphan') orphaned += 1;
-      if (state === 'applied') applied += 1;
-    }
-    const seen = new Set<string>();
-    for (const pending of [...oldest, ...newest]) {
-      if (seen.has(pending.pk)) continue;
-      seen.add(pending.pk);
-      retried += 1;
-      const state = await deps.process(pending);
-      if (state === 'orphan') orphaned += 1;
-      if (state === 'applied') applied += 1;
-    }
+    const recovered = await applyEach(stuck);
+    const retried = await applyEach([...oldest, ...newest]);
     let markedUnknown = 0;
     const cutoff = new Date(deps.clock.now().getTime() - deps.unknownAfterMs).toISOString();
     for (const message of await deps.messages.listOpen(cutoff, deps.batchLimit)) {
