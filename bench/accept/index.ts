@@ -10,7 +10,7 @@ import { runLoad, type LoadResult } from '../lib/autocannon-run';
 import type { Benchmark } from '../lib/context';
 import { startHost } from '../lib/host';
 import { sendmmsBody } from '../lib/load';
-import { currentLoad, environment, writeJson } from '../lib/results';
+import { currentLoad, resultHeader, writeJson } from '../lib/results';
 import { median, round } from '../lib/stats';
 import { fixed, formatTable } from '../lib/table';
 
@@ -195,12 +195,7 @@ export const accept: Benchmark = {
     );
 
     const path = writeJson('accept', {
-      benchmark: 'accept',
-      command: context.command,
-      quick: context.flags.quick,
-      startedAt: new Date(began).toISOString(),
-      durationSeconds: Math.round((Date.now() - began) / 1000),
-      environment: environment(loadAtStart),
+      ...resultHeader('accept', context, began, loadAtStart),
       method: {
         runs,
         durationSeconds: durationS,

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import type { Benchmark, BenchContext } from '../lib/context';
 import { dummiesFromError } from '../lib/dummy-env';
-import { currentLoad, environment, PROJECT_ROOT, writeJson } from '../lib/results';
+import { currentLoad, resultHeader, PROJECT_ROOT, writeJson } from '../lib/results';
 import { median, round } from '../lib/stats';
 import { fixed, formatTable } from '../lib/table';
 
@@ -350,12 +350,7 @@ export const bundles: Benchmark = {
       }
 
       const path = writeJson('bundles', {
-        benchmark: 'bundles',
-        command: context.command,
-        quick: context.flags.quick,
-        startedAt: new Date(began).toISOString(),
-        durationSeconds: Math.round((Date.now() - began) / 1000),
-        environment: environment(loadAtStart),
+        ...resultHeader('bundles', context, began, loadAtStart),
         method: {
           build: `esbuild ${readFileSync(join(PROJECT_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] ?? ''}: bundle, platform node, format esm, target node24, mainFields module,main, minify, sourcemap (external file, no sources content), the construct's createRequire banner; sdk-external = @aws-sdk/* external`,
           decidedVariant: decided,

@@ -74,6 +74,26 @@ export function writeResult(name: string, content: string): string {
   return path;
 }
 
+/**
+ * What every result file starts with: the benchmark, the command and mode it ran with, when it started, how long
+ * it took, and the machine (with its load at the start and now).
+ */
+export function resultHeader(
+  benchmark: string,
+  run: { readonly command: string; readonly flags: { readonly quick: boolean } },
+  began: number,
+  loadAtStart: number,
+): Omit<ResultFile<unknown>, 'method' | 'results'> {
+  return {
+    benchmark,
+    command: run.command,
+    quick: run.flags.quick,
+    startedAt: new Date(began).toISOString(),
+    durationSeconds: Math.round((Date.now() - began) / 1000),
+    environment: environment(loadAtStart),
+  };
+}
+
 export const writeJson = (benchmark: string, data: ResultFile<unknown>): string =>
   writeResult(`${benchmark}.json`, `${JSON.stringify(data, null, 2)}\n`);
 

@@ -11,7 +11,7 @@ import type { Benchmark, BenchContext } from '../lib/context';
 import { startHost, type Host } from '../lib/host';
 import type { HostApi, HostMethods } from '../lib/host-protocol';
 import { recipient, sendmmsBody, sleep, submitAll } from '../lib/load';
-import { currentLoad, environment, writeJson, writeResult } from '../lib/results';
+import { currentLoad, resultHeader, writeJson, writeResult } from '../lib/results';
 import { round } from '../lib/stats';
 import { fixed, formatTable, percent } from '../lib/table';
 import { analyseRun, type RunAnalysis } from './analysis';
@@ -588,12 +588,7 @@ export const pacing: Benchmark = {
     }
 
     const path = writeJson('pacing', {
-      benchmark: 'pacing',
-      command: context.command,
-      quick: context.flags.quick,
-      startedAt: new Date(began).toISOString(),
-      durationSeconds: Math.round((Date.now() - began) / 1000),
-      environment: environment(loadAtStart),
+      ...resultHeader('pacing', context, began, loadAtStart),
       method: {
         ...settings,
         steadyState:

@@ -15,7 +15,7 @@ import type { BenchContext, Benchmark } from '../lib/context';
 import { startHost, type Host } from '../lib/host';
 import { sendEach } from '../lib/http-load';
 import { recipient, sendmmsBody, sleep, submitAll } from '../lib/load';
-import { currentLoad, environment, writeJson } from '../lib/results';
+import { currentLoad, resultHeader, writeJson } from '../lib/results';
 import { median, percentiles, round } from '../lib/stats';
 import { fixed, formatTable } from '../lib/table';
 
@@ -316,12 +316,7 @@ function report(
     max: round(p.max),
   });
   const path = writeJson('postback', {
-    benchmark: 'postback',
-    command: context.command,
-    quick: context.flags.quick,
-    startedAt: new Date(began).toISOString(),
-    durationSeconds: Math.round((Date.now() - began) / 1000),
-    environment: environment(loadAtStart),
+    ...resultHeader('postback', context, began, loadAtStart),
     method: {
       runs,
       messagesPerRun: perPhase,
