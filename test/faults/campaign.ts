@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -557,25 +557,28 @@ async function submitOnce(
   return retryAfterMs;
 }
 
-async function countOpen(gw: LocalGateway): Promise<number> {
+/** The number of items a query matches, over every page. */
+async function countMatching(
+  gw: LocalGateway,
+  query: Omit<QueryCommandInput, 'Select' | 'ExclusiveStartKey'>,
+) {
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await gw.db.send(
-      new QueryCommand({
-        TableName: gw.tables.messages,
-        IndexName: INDEX.messagesOpenByAge,
-        KeyConditionExpression: 'openShard = :open',
-        ExpressionAttributeValues: { ':open': 'open' },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
+    const out = await gw.db.send(new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: start }));
     count += out.Count ?? 0;
     start = out.LastEvaluatedKey;
   } while (start);
   return count;
 }
+
+const countOpen = (gw: LocalGateway): Promise<number> =>
+  countMatching(gw, {
+    TableName: gw.tables.messages,
+    IndexName: INDEX.messagesOpenByAge,
+    KeyConditionExpression: 'openShard = :open',
+    ExpressionAttributeValues: { ':open': 'open' },
+  });
 
 async function listOpen(gw: LocalGateway): Promise<StoredMessage[]> {
   const out = await gw.db.send(
@@ -628,26 +631,14 @@ async function listPostbacks(
   return (out.Items ?? []).map((i) => ({ pk: String(i.pk), receivedAt: String(i.receivedAt) }));
 }
 
-async function countPostbacks(gw: LocalGateway, state: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await gw.db.send(
-      new QueryCommand({
-        TableName: gw.tables.postbacks,
-        IndexName: INDEX.postbacksByState,
-        KeyConditionExpression: '#state = :state',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':state': state },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
+const countPostbacks = (gw: LocalGateway, state: string): Promise<number> =>
+  countMatching(gw, {
+    TableName: gw.tables.postbacks,
+    IndexName: INDEX.postbacksByState,
+    KeyConditionExpression: '#state = :state',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':state': state },
+  });
 
 async function retrying(what: string, action: () => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
