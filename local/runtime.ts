@@ -10,8 +10,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
-import { webhookQueueBody } from '../lambdas/domain/webhooks';
+import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
+import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -25,7 +25,7 @@ import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
+import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';

@@ -14,9 +14,9 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
-import { isValidQuietHours } from '../lambdas/domain/scheduling';
+import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
 import { cliDynamo } from './runtime-info';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]

@@ -4,7 +4,7 @@
  * The CDK stacks set these variables from the same names (ENV), so the two cannot drift apart.
  */
 import * as z from '../domain/zod';
-import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
+import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
 
 export const ENV = {
   messagesTable: 'MESSAGES_TABLE',

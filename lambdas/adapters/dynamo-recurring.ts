@@ -18,8 +18,8 @@ import type {
   RecurringRepository,
   RecurringSchedule,
   RecurringState,
-} from '../domain/recurring';
-import { MAX_SCHEDULES_PER_TEAM } from '../domain/recurring';
+} from '../domain/recurring/ports';
+import { MAX_SCHEDULES_PER_TEAM } from '../domain/recurring/recurring';
 
 type Item = Omit<RecurringSchedule, 'message'> & { messageJson: string };
 

@@ -6,9 +6,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { Team } from '../domain/ports';
-import type { QuietHours } from '../domain/scheduling';
-import { generateApiKey, hashApiKey, type TeamDirectory } from '../domain/teams';
+import type { Team } from '../domain/teams/ports';
+import type { QuietHours } from '../domain/messages/scheduling';
+import { generateApiKey, hashApiKey } from '../domain/teams/teams';
+import type { TeamDirectory } from '../domain/teams/ports';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 const keyPk = (keyHash: string) => `KEY#${keyHash}`;

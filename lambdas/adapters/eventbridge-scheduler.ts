@@ -14,13 +14,10 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import * as z from '../domain/zod';
-import {
-  firingInput,
-  recurringScheduleName,
-  type RecurringSchedule,
-  type RecurringScheduler,
-} from '../domain/recurring';
-import { scheduleName, type MessageScheduler } from '../domain/scheduling';
+import { firingInput, recurringScheduleName } from '../domain/recurring/recurring';
+import type { RecurringSchedule, RecurringScheduler } from '../domain/recurring/ports';
+import { scheduleName } from '../domain/messages/scheduling';
+import type { MessageScheduler } from '../domain/messages/ports';
 import type { SendQueueBody } from './sqs-send-queue';
 
 export interface SchedulerSettings {

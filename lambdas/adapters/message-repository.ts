@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../lib/data-model';
-import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/ports';
-import { isTerminal } from '../domain/status';
+import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/messages/ports';
+import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
 
 /** Messages keep their records this long after creation (TTL), then DynamoDB removes them. */

@@ -12,8 +12,8 @@ import {
   isNonPublicAddress,
   type DeliveryResult,
   type RetryPolicy,
-  type WebhookSender,
-} from '../domain/webhooks';
+} from '../domain/webhooks/webhooks';
+import type { WebhookSender } from '../domain/webhooks/ports';
 
 export interface WebhookClientOptions {
   /** The whole exchange (connect, send, response headers and body) must end within this. */

@@ -17,8 +17,8 @@ import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
-import { processPostback } from '../domain/process-postback';
-import { templatePostbacks } from '../domain/templates';
+import { processPostback } from '../domain/postbacks/apply';
+import { templatePostbacks } from '../domain/templates/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { logger, metrics } from './observability';
 

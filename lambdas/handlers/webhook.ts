@@ -16,8 +16,8 @@ import {
   parseWebhookQueueBody,
   webhookRetryBody,
   type WebhookJob,
-  type WebhookRetryQueue,
-} from '../domain/webhooks';
+} from '../domain/webhooks/webhooks';
+import type { WebhookRetryQueue } from '../domain/webhooks/ports';
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoMessageRepository } from '../adapters/message-repository';
@@ -26,7 +26,7 @@ import { loadWebhookSettings, WebhookHttpClient } from '../adapters/webhook-clie
 import { systemClock } from '../adapters/system';
 import { logger, metrics } from './observability';
 
-export { webhookQueueBody } from '../domain/webhooks';
+export { webhookQueueBody } from '../domain/webhooks/webhooks';
 
 const config = loadConfig(['messagesTable', 'teamsTable']);
 const settings = loadWebhookSettings();

@@ -2,7 +2,7 @@
  * The accept use case and the message scheduler as every entry Lambda builds them (HTTP ingest, events, manage):
  * one wiring, so all entries share validation, idempotency, quotas and scheduling.
  */
-import { acceptSubmission } from '../domain/accept';
+import { acceptSubmission } from '../domain/messages/accept';
 import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';

@@ -11,7 +11,7 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { SEND_REQUESTED_PATTERN } from '../data-model';
 
 /** The gateway's own status events: the webhook rule's pattern (the local runtime filters the same way). */

@@ -22,8 +22,8 @@ import {
 import { INDEX } from '../../lib/data-model';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import type { RecordedRequest } from '../../local/sinch-simulator/index';
-import { isTerminal, type MessageState } from '../../lambdas/domain/status';
-import type { HistoryEntry } from '../../lambdas/domain/ports';
+import { isTerminal, type MessageState } from '../../lambdas/domain/messages/state-machine';
+import type { HistoryEntry } from '../../lambdas/domain/messages/ports';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options and results

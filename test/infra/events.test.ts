@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/adapters/config';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
 import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { GATEWAY_EVENT_SOURCE } from '../../lib/config';
 import { STATUS_CHANGED_PATTERN } from '../../lib/constructs/event-routing';
 import {

@@ -27,8 +27,8 @@ import {
   nextOccurrence,
   parseScheduleExpression,
   type CronExpression,
-} from '../../lambdas/domain/schedule-expression';
-import { scheduleName } from '../../lambdas/domain/scheduling';
+} from '../../lambdas/domain/recurring/schedule-expression';
+import { scheduleName } from '../../lambdas/domain/messages/scheduling';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import {
   startSchedulerEndpoint,

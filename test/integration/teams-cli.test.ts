@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, TABLES } from '../../lib/data-model';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
-import { hashApiKey } from '../../lambdas/domain/teams';
+import { hashApiKey } from '../../lambdas/domain/teams/teams';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
 import { runTeamsCli } from '../../local/teams-cli';

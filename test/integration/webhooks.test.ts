@@ -20,9 +20,9 @@ import { runWebhookCli } from '../../local/webhook-cli';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
 import { DynamoMessageRepository } from '../../lambdas/adapters/message-repository';
 import { WebhookHttpClient } from '../../lambdas/adapters/webhook-client';
-import type { MessageRecord } from '../../lambdas/domain/ports';
-import { STATUS_CHANGED, statusChangedDetail } from '../../lambdas/domain/postbacks';
-import { verifyWebhookSignature, webhookQueueBody } from '../../lambdas/domain/webhooks';
+import type { MessageRecord } from '../../lambdas/domain/messages/ports';
+import { STATUS_CHANGED, statusChangedDetail } from '../../lambdas/domain/postbacks/parsing';
+import { verifyWebhookSignature, webhookQueueBody } from '../../lambdas/domain/webhooks/webhooks';
 
 const PREFIX = 'webhook-test';
 const region = 'us-east-1';

@@ -3,9 +3,9 @@
  * applied to its message. The postback endpoint only stores; the status processor applies, asynchronously.
  */
 import { createHash } from 'node:crypto';
-import type { HistoryEntry, MessageRecord } from './ports';
-import { applyPostback, isMessagePostbackCode, type MessageState } from './status';
-import { maskNumber } from './phone';
+import type { HistoryEntry, MessageRecord } from '../messages/ports';
+import { applyPostback, isMessagePostbackCode, type MessageState } from '../messages/state-machine';
+import { maskNumber } from '../sinch/phone';
 
 export interface Postback {
   readonly trackingId?: string;

@@ -7,27 +7,21 @@
  * Pure rules and the delivery use case; the HTTP client, the SQS retry queue and the teams-table storage are
  * adapters behind the ports below.
  */
+import type {
+  WebhookConfig,
+  WebhookDirectory,
+  WebhookRetryQueue,
+  WebhookSecret,
+  WebhookSender,
+} from './ports';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Clock, HistoryEntry, MessageRepository } from './ports';
+import type { Clock } from '../ports';
+import type { HistoryEntry, MessageRepository } from '../messages/ports';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration of a team's webhook and secret rotation
 // ---------------------------------------------------------------------------------------------------------
-
-export interface WebhookSecret {
-  readonly secret: string;
-  readonly createdAt: string;
-  /** Set on the previous secret during a rotation: it stops signing at this time (ISO 8601). */
-  readonly expiresAt?: string;
-}
-
-export interface WebhookConfig {
-  readonly url: string;
-  /** The current secret first; during a rotation, the previous one second (with `expiresAt`). */
-  readonly secrets: readonly WebhookSecret[];
-  readonly updatedAt: string;
-}
 
 /** How long the previous secret keeps signing after a rotation, unless the rotation is finished earlier. */
 export const ROTATION_GRACE_SECONDS = 24 * 3600;
@@ -492,21 +486,6 @@ export const webhookBody = (event: WebhookEvent, eventId: string): string =>
 // ---------------------------------------------------------------------------------------------------------
 // The delivery use case
 // ---------------------------------------------------------------------------------------------------------
-
-export interface WebhookDirectory {
-  /** The team's webhook, or undefined when it has none. */
-  webhookOf(teamId: string): Promise<WebhookConfig | undefined>;
-}
-
-export interface WebhookSender {
-  /** One POST, no redirects followed, bounded by a timeout. Never throws: errors are results. */
-  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<DeliveryResult>;
-}
-
-export interface WebhookRetryQueue {
-  /** Queues `job` again, delivered after `delaySeconds` (≤ 900). */
-  retryLater(job: WebhookJob, delaySeconds: number): Promise<void>;
-}
 
 export interface DeliverWebhookDeps {
   readonly webhooks: WebhookDirectory;
