@@ -22,8 +22,8 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
-import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
-import { ENV } from '../lambdas/adapters/config';
+import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
+import { ENV } from '../definitions/environment';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
@@ -33,7 +33,7 @@ import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import {

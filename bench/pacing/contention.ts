@@ -12,7 +12,7 @@ import { DynamoSendPacer } from '../../lambdas/adapters/dynamo-pacer';
 import type { PacerSettings } from '../../lambdas/domain/pacing/rate-limit';
 import type { SendPacer } from '../../lambdas/domain/pacing/ports';
 import { ReadThenPutPacer } from './read-put-pacer';
-import { physicalName, TABLES } from '../../lib/data-model';
+import { physicalName, TABLES } from '../../definitions/data-model';
 import { startDynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
 

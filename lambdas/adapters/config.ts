@@ -5,42 +5,7 @@
  */
 import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
-
-export const ENV = {
-  messagesTable: 'MESSAGES_TABLE',
-  teamsTable: 'TEAMS_TABLE',
-  templatesTable: 'TEMPLATES_TABLE',
-  recurringTable: 'RECURRING_TABLE',
-  postbacksTable: 'POSTBACKS_TABLE',
-  controlTable: 'CONTROL_TABLE',
-  sendQueueUrl: 'SEND_QUEUE_URL',
-  sendDlqUrl: 'SEND_DLQ_URL',
-  eventsQueueUrl: 'EVENTS_QUEUE_URL',
-  sinchBaseUrl: 'SINCH_BASE_URL',
-  sinchSecretId: 'SINCH_SECRET_ID',
-  sinchTimeoutMs: 'SINCH_TIMEOUT_MS',
-  accountTps: 'ACCOUNT_TPS',
-  tpsSafetyFactor: 'TPS_SAFETY_FACTOR',
-  pacerMaxWaitMs: 'PACER_MAX_WAIT_MS',
-  maxAttempts: 'SEND_MAX_ATTEMPTS',
-  backoffBaseSeconds: 'SEND_BACKOFF_BASE_SECONDS',
-  backoffMaxSeconds: 'SEND_BACKOFF_MAX_SECONDS',
-  ambiguousTimeoutPolicy: 'AMBIGUOUS_TIMEOUT_POLICY',
-  requireServiceId: 'REQUIRE_SERVICE_ID',
-  defaultServiceId: 'DEFAULT_SERVICE_ID',
-  authCacheSeconds: 'AUTH_CACHE_SECONDS',
-  eventBusName: 'EVENT_BUS_NAME',
-  correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
-  unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
-  receivedStuckAfterSeconds: 'RECEIVED_STUCK_AFTER_SECONDS',
-  eventSources: 'EVENT_SOURCES',
-  postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
-  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
-  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
-  webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
-  webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
-  webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
-} as const;
+import { ENV } from '../../definitions/environment';
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());

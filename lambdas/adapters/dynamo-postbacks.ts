@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { PostbackState, PostbackStore, StoredPostback } from '../domain/postbacks/ports';
 
 /** Raw postbacks are kept 30 days (TTL), long enough for any investigation. */

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { HistoryEntry } from '../domain/messages/ports';
 import type { TemplateChange, TemplateRecord, TemplateRepository } from '../domain/templates/ports';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/messages/ports';
 import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';

@@ -20,9 +20,9 @@ import {
   atExpression,
   EventBridgeMessageScheduler,
   loadSchedulerSettings,
-  SCHEDULER_ENV,
   type SchedulerSettings,
 } from '../../lambdas/adapters/eventbridge-scheduler';
+import { SCHEDULER_ENV } from '../../definitions/environment';
 import {
   nextOccurrence,
   parseScheduleExpression,

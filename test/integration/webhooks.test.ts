@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalName, TABLES, type QueueDefinition } from '../../lib/data-model';
+import { physicalName, TABLES, type QueueDefinition } from '../../definitions/data-model';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createQueues, startSqsLocal, type LocalQueue, type SqsLocal } from '../../local/infra/sqs-local';
 import { startSqsPoller, type SqsPoller } from '../../local/infra/sqs-poller';
@@ -28,7 +28,7 @@ const PREFIX = 'webhook-test';
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** The queue definitions proposed for lib/data-model.ts QUEUES. */
+/** The queue definitions proposed for definitions/data-model.ts QUEUES. */
 const WEBHOOK_QUEUES = {
   webhook: {
     id: 'webhook',
