@@ -24,7 +24,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@middy/*', '../adapters/*', '../handlers/*'] },
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            '@middy/*',
+            '../adapters/*',
+            '../handlers/*',
+          ],
+        },
       ],
     },
   },
