@@ -10,6 +10,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Clock, HistoryEntry, MessageRepository } from './ports';
+import { standardWebhookHeaders } from './webhooks/standard-webhooks';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration of a team's webhook and secret rotation
@@ -32,8 +33,11 @@ export interface WebhookConfig {
 /** How long the previous secret keeps signing after a rotation, unless the rotation is finished earlier. */
 export const ROTATION_GRACE_SECONDS = 24 * 3600;
 
-/** A new signing secret: `whsec_` + 32 random bytes, base64url. Shown once, stored in the teams table. */
-export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+/**
+ * A new signing secret: `whsec_` + 32 random bytes in standard base64 (the Standard Webhooks form). Shown once,
+ * stored in the teams table.
+ */
+export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 export const newWebhookConfig = (url: string, secret: string, now: Date): WebhookConfig => ({
   url,
@@ -629,5 +633,6 @@ async function send(
     [EVENT_TYPE_HEADER]: event.type,
     [ATTEMPT_HEADER]: String(attempt),
     [SIGNATURE_HEADER]: signatureHeader(secrets, body, now.getTime() / 1000),
+    ...standardWebhookHeaders(secrets, eventId, body, now.getTime() / 1000),
   });
 }
