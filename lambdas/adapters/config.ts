@@ -40,6 +40,10 @@ export const ENV = {
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
   webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
+  keyRotationGraceSeconds: 'KEY_ROTATION_GRACE_SECONDS',
+  usagePriceMms: 'USAGE_PRICE_MMS',
+  usagePriceSms: 'USAGE_PRICE_SMS',
+  usageCurrency: 'USAGE_CURRENCY',
 } as const;
 
 const name = z.string().check(z.minLength(1));
@@ -121,6 +125,12 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  /** How long old API keys keep working after a team rotates its key (`POST /v2/team/keys/rotate`). */
+  keyRotationGraceSeconds: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(30 * 86_400)), 86_400),
+  /** Estimated price of one message billed as MMS / as SMS (`GET /v2/usage`), in USAGE_CURRENCY. */
+  usagePriceMms: z._default(z.coerce.number().check(z.gte(0)), 0.02),
+  usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
+  usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
 } as const;
 
 type Schemas = typeof schemas;

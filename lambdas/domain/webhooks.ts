@@ -11,6 +11,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Clock, HistoryEntry, MessageRepository } from './ports';
 import { standardWebhookHeaders } from './webhooks/standard-webhooks';
+import type { DeliveryAttempt, DeliveryLog } from './webhooks/delivery-log';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration of a team's webhook and secret rotation
@@ -357,7 +358,7 @@ export function checkRetryPolicy(policy: RetryPolicy): RetryPolicy {
 
 /** What the HTTP client saw: a response status, or a transport error (`timeout`, `ECONNREFUSED`, ...). */
 export type DeliveryResult =
-  | { readonly kind: 'response'; readonly status: number }
+  | { readonly kind: 'response'; readonly status: number; readonly answer?: string }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export type DeliveryOutcome =
@@ -520,6 +521,8 @@ export interface DeliverWebhookDeps {
   readonly clock: Pick<Clock, 'now'>;
   readonly retry: RetryPolicy;
   readonly urlRules: UrlRules;
+  /** Where each attempt is recorded for the team (`GET /v2/team/webhook/deliveries`); optional. */
+  readonly log?: DeliveryLog;
 }
 
 export type WebhookDeliveryResult =
@@ -568,10 +571,14 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
 
     const startedAt = deps.clock.now();
     const firstAttemptAt = job.firstAttemptAt ? new Date(job.firstAttemptAt) : startedAt;
-    const result = await send(deps, config, event, eventId, attempt, startedAt);
+    const result = await postSignedEvent(deps, config, event, eventId, attempt, startedAt);
     const outcome = classifyDelivery(result);
     const now = deps.clock.now();
     const at = now.toISOString();
+    // Best effort: a log that cannot be written must not make the event go out again.
+    await deps.log
+      ?.record(teamId, deliveryAttempt(event, eventId, attempt, result, startedAt, now))
+      .catch(() => undefined);
 
     if (outcome.kind === 'delivered') {
       await record({
@@ -612,8 +619,33 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
   };
 }
 
-async function send(
-  deps: DeliverWebhookDeps,
+/** One line of the team's delivery log for an attempt that started at `startedAt` and ended at `endedAt`. */
+export function deliveryAttempt(
+  event: WebhookEvent,
+  eventId: string,
+  attempt: number,
+  result: DeliveryResult,
+  startedAt: Date,
+  endedAt: Date,
+): DeliveryAttempt {
+  const outcome = classifyDelivery(result);
+  const trackingId = event.detail['tracking-id'];
+  return {
+    at: endedAt.toISOString(),
+    event: event.type,
+    'event-id': eventId,
+    ...(typeof trackingId === 'string' ? { 'tracking-id': trackingId } : {}),
+    attempt,
+    outcome: outcome.kind,
+    ...(result.kind === 'response' ? { status: result.status } : {}),
+    'latency-ms': Math.max(0, endedAt.getTime() - startedAt.getTime()),
+    ...(outcome.kind === 'failed' ? { error: result.kind === 'error' ? result.code : outcome.detail } : {}),
+  };
+}
+
+/** Signs `event` with every signing secret of `config` (both header families) and POSTs it once. */
+export async function postSignedEvent(
+  deps: Pick<DeliverWebhookDeps, 'sender' | 'urlRules'>,
   config: WebhookConfig,
   event: WebhookEvent,
   eventId: string,
