@@ -39,6 +39,10 @@ export const ENV = {
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
   webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
+  keyRotationGraceSeconds: 'KEY_ROTATION_GRACE_SECONDS',
+  usagePriceMms: 'USAGE_PRICE_MMS',
+  usagePriceSms: 'USAGE_PRICE_SMS',
+  usageCurrency: 'USAGE_CURRENCY',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

@@ -27,6 +27,7 @@ import { ENV } from '../definitions/environment';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
@@ -253,6 +254,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: SQSEvent,
       context: Context,
     ) => Promise<SQSBatchResponse>;
+    const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
@@ -274,6 +276,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/templates', handler: query },
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
+      ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
     ];
     const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,

@@ -86,6 +86,12 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  /** How long old API keys keep working after a team rotates its key (`POST /v2/team/keys/rotate`). */
+  keyRotationGraceSeconds: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(30 * 86_400)), 86_400),
+  /** Estimated price of one message billed as MMS / as SMS (`GET /v2/usage`), in USAGE_CURRENCY. */
+  usagePriceMms: z._default(z.coerce.number().check(z.gte(0)), 0.02),
+  usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
+  usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
 } as const;
 
 type Schemas = typeof schemas;

@@ -6,7 +6,7 @@ import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
 
 /** Messages keep their records this long after creation (TTL), then DynamoDB removes them. */
-const RETENTION_SECONDS = 90 * 24 * 3600;
+export const RETENTION_SECONDS = 90 * 24 * 3600;
 const OPEN_SHARD = 'open';
 
 type Item = MessageRecord & { openShard?: string; openSince?: string; expiresAt: number };

@@ -1,15 +1,22 @@
 /** POST /v2/ — the Sinch-compatible entry: every action goes through the accept use case. */
+import { GatewayError } from '../domain/sinch/error-codes';
 import { callingTeam, header, httpRoute, json } from './http';
 import { buildAccept } from './wiring';
+import { countRefused } from './usage-wiring';
 
 const accept = buildAccept();
 
 export const handler = httpRoute(async (event) => {
   const idempotencyKey = header(event, 'idempotency-key');
+  const team = callingTeam(event);
   const result = await accept({
-    team: callingTeam(event),
+    team,
     body: event.body,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  }).catch(async (error: unknown) => {
+    if (error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
+    throw error;
   });
+  if (result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
   return json(result.statusCode, result.body);
 });

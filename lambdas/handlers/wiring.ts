@@ -6,7 +6,6 @@ import { acceptSubmission } from '../domain/messages/accept';
 import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import {
   EventBridgeMessageScheduler,
@@ -16,6 +15,7 @@ import {
 } from '../adapters/eventbridge-scheduler';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
+import { countedMessages } from './usage-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -36,7 +36,7 @@ export function buildAccept() {
     'defaultServiceId',
   ]);
   return acceptSubmission({
-    messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+    messages: countedMessages(config.messagesTable),
     templates: new DynamoTemplates(dynamo(), config.templatesTable),
     queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
     scheduler: buildScheduler(),
