@@ -24,7 +24,7 @@ import type {
 import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
@@ -229,7 +229,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
 
     const teams = new DynamoTeams(db, tables.teams);
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
-    await teams.addTeam(LOCAL_TEAM, apiKey);
+    // A persisted database (npm start --persist) already has the team: keep it, make sure the key works.
+    await teams.addTeam(LOCAL_TEAM, apiKey).catch(async (error: unknown) => {
+      if (!(error instanceof TeamExistsError)) throw error;
+      await teams.addKey(LOCAL_TEAM.id, apiKey);
+    });
 
     const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
     const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;

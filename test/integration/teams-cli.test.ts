@@ -92,4 +92,35 @@ describe('npm run teams', () => {
     expect((await cli('quiet-hours', 'billing', 'Mars/Olympus', '21:00-08:00')).code).toBe(2);
     expect((await cli('quiet-hours', 'billing', 'Europe/Berlin', '21:00-08:00')).code).toBe(0);
   });
+
+  it('refuses team ids that config would refuse (a # would make idem#team#key ambiguous)', async () => {
+    for (const id of ['a#b', 'Upper', '_under', 'sp ace', 'x'.repeat(65), 'ünï']) {
+      const { code, out } = await cli('add', id, '--senders', '15550001000');
+      expect(code, id).toBe(2);
+      expect(out, id).toContain('invalid team id');
+    }
+    const items = await DynamoDBDocumentClient.from(client).send(new ScanCommand({ TableName: table }));
+    expect((items.Items ?? []).filter((i) => String(i.teamId).includes('#'))).toEqual([]);
+  });
+
+  it('never overwrites a team: add of an existing (revoked) team changes nothing', async () => {
+    const directory = new DynamoTeams(DynamoDBDocumentClient.from(client), table);
+    expect((await cli('add', 'kept', '--senders', '15550001000', '--per-second', '3')).code).toBe(0);
+    expect((await cli('quiet-hours', 'kept', 'Europe/Berlin', '21:00-08:00')).code).toBe(0);
+    expect((await cli('revoke', 'kept')).code).toBe(0);
+    const before = await directory.getTeam('kept');
+    const again = await cli('add', 'kept', '--senders', '28444', '--per-second', '9');
+    expect(again.code).toBe(2);
+    expect(again.out).toContain('team kept already exists');
+    expect(again.out).not.toMatch(/mgw_/);
+    expect(await directory.getTeam('kept')).toEqual(before);
+    expect(before).toMatchObject({
+      revoked: true,
+      allowedSenders: ['15550001000'],
+      quietHours: { start: '21:00' },
+    });
+    expect((await cli('list')).out).toMatch(
+      /kept\tREVOKED\tsenders 15550001000\t3\/s 10000\/day\t1 key\(s\)/,
+    );
+  });
 });
