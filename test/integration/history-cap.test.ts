@@ -2,7 +2,7 @@
  * The history cap against DynamoDB Local: a flood of history entries (postbacks, webhook outcomes) keeps the
  * item at the cap instead of growing towards DynamoDB's 400 KB item limit, also when appends race.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { physicalName, TABLES } from '../../lib/data-model';
@@ -14,6 +14,7 @@ import {
 } from '../../lambdas/domain/messages/history-cap';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
+import { localDynamoClient } from './helpers';
 
 let dynamo: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -21,11 +22,7 @@ let messages: DynamoMessageRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  client = localDynamoClient(dynamo.endpoint);
   await createTables(client, 'cap-test', [TABLES.messages]);
   messages = new DynamoMessageRepository(
     DynamoDBDocumentClient.from(client),

@@ -1,5 +1,5 @@
 /** The teams CLI against DynamoDB Local: add (key printed once, only its hash stored), list, rotate, revoke. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, TABLES } from '../../lib/data-model';
@@ -7,6 +7,7 @@ import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
 import { hashApiKey } from '../../lambdas/domain/teams';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
+import { localDynamoClient } from './helpers';
 import { runTeamsCli } from '../../local/teams-cli';
 
 let dynamo: DynamoDbLocal;
@@ -24,11 +25,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  client = localDynamoClient(dynamo.endpoint);
   await createTables(client, prefix, [TABLES.teams]);
 });
 afterAll(async () => {
