@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
 import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../definitions/data-model';
+import { TEAM_ID_PATTERN, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 
 /** The project root (the folder holding cdk.json, config/ and lambdas/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,9 +56,7 @@ const sender = z
     error: 'must be a short code (5-6 digits) or an international number without + (8-15 digits)',
   });
 
-const teamId = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of a-z, 0-9, _ and -' });
+const teamId = z.string({ error: 'must be a string' }).regex(TEAM_ID_PATTERN, { error: TEAM_ID_RULE });
 
 const team = z
   .object({

@@ -23,8 +23,8 @@ import type {
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
-import { ENV } from '../definitions/environment';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
 import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
@@ -34,7 +34,6 @@ import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import {
@@ -230,7 +229,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
 
     const teams = new DynamoTeams(db, tables.teams);
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
-    await teams.addTeam(LOCAL_TEAM, apiKey);
+    // A persisted database (npm start --persist) already has the team: keep it, make sure the key works.
+    await teams.addTeam(LOCAL_TEAM, apiKey).catch(async (error: unknown) => {
+      if (!(error instanceof TeamExistsError)) throw error;
+      await teams.addKey(LOCAL_TEAM.id, apiKey);
+    });
 
     const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
     const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
