@@ -5,6 +5,7 @@
  */
 import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
+import { DEFAULT_KEYWORDS, type KeywordLists } from '../domain/consent/keywords';
 
 export const ENV = {
   messagesTable: 'MESSAGES_TABLE',
@@ -40,6 +41,8 @@ export const ENV = {
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
   webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
+  consentKeywords: 'CONSENT_KEYWORDS',
 } as const;
 
 const name = z.string().check(z.minLength(1));
@@ -49,6 +52,17 @@ const bool = z.pipe(
   z.enum(['true', 'false']),
   z.transform((v) => v === 'true'),
 );
+
+const keywordList = z.array(z.string().check(z.regex(/^[A-Za-z0-9]{1,20}$/, 'keywords are single words')));
+
+function parseJson(s: string, payload: { issues: unknown[] }): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    payload.issues.push({ code: 'custom', message: 'must be JSON', input: s });
+    return z.NEVER;
+  }
+}
 
 const schemas = {
   messagesTable: name,
@@ -121,6 +135,23 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  suppressionsTable: name,
+  /** JSON: keyword lists replacing the defaults, e.g. {"optOut":["STOP","ARRET"]} (docs/decisions/0014). */
+  consentKeywords: z._default(
+    z.pipe(
+      z.pipe(z.string(), z.transform(parseJson)),
+      z.pipe(
+        z.strictObject({
+          optOut: z.optional(keywordList),
+          optOutAll: z.optional(keywordList),
+          optIn: z.optional(keywordList),
+          help: z.optional(keywordList),
+        }),
+        z.transform((lists): KeywordLists => ({ ...DEFAULT_KEYWORDS, ...lists })),
+      ),
+    ),
+    () => DEFAULT_KEYWORDS,
+  ),
 } as const;
 
 type Schemas = typeof schemas;

@@ -1,6 +1,7 @@
 /** POST /v2/ — the Sinch-compatible entry: every action goes through the accept use case. */
 import { callingTeam, header, httpRoute, json } from './http';
 import { buildAccept } from './wiring';
+import { isDryRun } from '../domain/consent/dry-run';
 
 const accept = buildAccept();
 
@@ -10,6 +11,7 @@ export const handler = httpRoute(async (event) => {
     team: callingTeam(event),
     body: event.body,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(isDryRun(event.queryStringParameters?.['dry-run']) ? { dryRun: true } : {}),
   });
   return json(result.statusCode, result.body);
 });

@@ -16,6 +16,8 @@ import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { sendConsent } from '../domain/consent/suppression';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
@@ -38,6 +40,7 @@ const config = loadConfig([
   'backoffBaseSeconds',
   'backoffMaxSeconds',
   'ambiguousTimeoutPolicy',
+  'suppressionsTable',
 ]);
 
 const pacerSettings = {
@@ -63,6 +66,7 @@ const deps = {
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   inFlightGuardMs: 2 * config.sinchTimeoutMs + config.pacerMaxWaitMs,
   log: logger,
+  consent: sendConsent(new DynamoSuppressions(dynamo(), config.suppressionsTable)),
 };
 
 async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record: SQSRecord): Promise<void> {
