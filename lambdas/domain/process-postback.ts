@@ -8,6 +8,7 @@
  */
 import type { MessageRepository, Clock } from './ports';
 import { isTemplatePostbackCode } from './status';
+import { isInboundPostback, type InboundResult } from './consent/inbound';
 import {
   applyPostbackToMessage,
   readPostback,
@@ -50,6 +51,12 @@ export interface ProcessPostbackDeps {
   readonly clock: Clock;
   readonly correlationWindowMs: number;
   readonly templates?: TemplatePostbackHandler;
+  /** Inbound messages (MO, N401): routed to the owning teams; never orphans. */
+  readonly inbound?: InboundPostbackHandler;
+}
+
+export interface InboundPostbackHandler {
+  handle(body: Record<string, unknown>, ref: string): Promise<InboundResult>;
 }
 
 export function processPostback(deps: ProcessPostbackDeps) {
@@ -61,7 +68,13 @@ export function processPostback(deps: ProcessPostbackDeps) {
       await deps.store.mark(stored.pk, 'ignored', 'not JSON');
       return 'ignored';
     }
-    const postback = readPostback((parsed ?? {}) as Record<string, unknown>);
+    const record = (parsed ?? {}) as Record<string, unknown>;
+    if (deps.inbound && isInboundPostback(record)) {
+      const result = await deps.inbound.handle(record, stored.pk);
+      await deps.store.mark(stored.pk, result.state, result.state === 'ignored' ? result.detail : undefined);
+      return result.state;
+    }
+    const postback = readPostback(record);
     if (!postback.trackingId || !postback.code) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';

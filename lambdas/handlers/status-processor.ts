@@ -20,6 +20,9 @@ import { systemClock } from '../adapters/system';
 import { processPostback } from '../domain/process-postback';
 import { templatePostbacks } from '../domain/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSenderOwners } from '../adapters/dynamo-inbound-teams';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { handleInbound } from '../domain/consent/inbound';
 import { logger, metrics } from './observability';
 
 const config = loadConfig([
@@ -28,15 +31,28 @@ const config = loadConfig([
   'postbacksTable',
   'eventBusName',
   'correlationWindowSeconds',
+  'teamsTable',
+  'suppressionsTable',
+  'consentKeywords',
 ]);
+const events = new EventBridgePublisher(eventBridge(), config.eventBusName);
 
 export const applyStoredPostback = processPostback({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
-  events: new EventBridgePublisher(eventBridge(), config.eventBusName),
+  events,
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
+  inbound: {
+    handle: handleInbound({
+      owners: new DynamoSenderOwners(dynamo(), config.teamsTable),
+      suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+      events,
+      keywords: config.consentKeywords,
+      now: () => systemClock.now(),
+    }),
+  },
 });
 
 async function processRecord(record: DynamoDBRecord): Promise<void> {

@@ -40,6 +40,7 @@ export const MAGIC = {
   sentOnly: '15550000006',
   syncE110: '15550000007',
   flakyE503: '15550000008',
+  blacklistedE114: '15550000009',
 } as const;
 
 /** Requests to 15550000008 get E503 this many times in a row before one is accepted. */
@@ -166,6 +167,7 @@ export class SimulatedMmsApi {
       this.deps.stats.magicFailure('e110');
       return this.failure('E110', ERROR_INFO.E110, 'simulated-failure');
     }
+    if (to === MAGIC.blacklistedE114) return this.failure('E114', ERROR_INFO.E114, 'simulated-failure');
     if (to === MAGIC.flakyE503) {
       const failures = this.flakyCounts.get(to) ?? 0;
       if (failures < FLAKY_FAILURES) {

@@ -16,6 +16,7 @@ import {
   SimulatorConfigError,
 } from './options';
 import { PostbackDispatcher } from './postbacks';
+import { moPayload } from './mo';
 import type { Random } from './random';
 import { createRandom } from './random';
 import type { PublicRecordedRequest, RecordedRequest } from './request-log';
@@ -213,6 +214,7 @@ export class SimulatorServer {
         GET: () => writeJson(response, 200, this.publicOptions()),
         POST: () => this.handleConfig(request, response),
       },
+      '/_sim/mo': { POST: () => this.handleMo(request, response) },
       '/_sim/reset': {
         POST: async () => {
           await readBody(request);
@@ -257,6 +259,32 @@ export class SimulatorServer {
       return;
     }
     writeJson(response, 200, this.publicOptions());
+  }
+
+  /** `POST /_sim/mo`: posts an inbound message (N401) to the postback URL; answers 202 with what it posts. */
+  private async handleMo(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { text, tooLarge } = await readBody(request);
+    let input: unknown;
+    try {
+      input = tooLarge ? undefined : JSON.parse(text);
+    } catch {
+      input = undefined;
+    }
+    if (!isJsonObject(input)) {
+      writeJson(response, 400, { error: 'body must be a JSON object: { from, to, keyword | text, media? }' });
+      return;
+    }
+    if (!this.postbacks.enabled) {
+      writeJson(response, 409, { error: 'no postbackUrl configured' });
+      return;
+    }
+    const mo = moPayload(input, new Date());
+    if (!mo.ok) {
+      writeJson(response, 400, { error: mo.error });
+      return;
+    }
+    this.postbacks.schedule(mo.payload, 0);
+    writeJson(response, 202, { ok: true, postback: mo.payload });
   }
 
   /** Picks at most one fault: the kinds' rates are laid end to end on [0, 1) in FAULT_KINDS order. */
