@@ -27,6 +27,7 @@ import {
 import { MAX_RECIPIENTS, MAX_SCHEDULES_PER_TEAM, SCHEDULE_ID_PREFIX, SCHEDULE_NAME_MAX } from './recurring';
 import { MAX_EXPRESSION_LENGTH } from './schedule-expression';
 import { MESSAGE_STATES } from './status';
+import { consentPaths, consentSchemas, DRY_RUN_PARAMETER } from './consent/openapi';
 
 type Json = Record<string, unknown>;
 
@@ -831,6 +832,10 @@ function build(): Json {
         name: 'schedules',
         description: 'Recurring sends: one message to a list of recipients on a cron or rate schedule.',
       },
+      {
+        name: 'consent',
+        description: 'Your suppression list: recipients who opted out (STOP) or are blocked.',
+      },
       { name: 'meta', description: 'This document.' },
     ],
     paths: {
@@ -844,9 +849,14 @@ function build(): Json {
             'and queues one message per recipient (savemms: one template). The same resource answers at /v2. ' +
             'Replaying a request ' +
             'with the same Idempotency-Key and body returns the first answer without sending again.',
-          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }, DRY_RUN_PARAMETER],
           requestBody: { required: true, content: jsonContent(schemaRef('MmsRequest')) },
           responses: {
+            '200': {
+              description:
+                'Dry run (`?dry-run=true`): what would be queued, or the failure; nothing written.',
+              content: jsonContent(schemaRef('DryRunAnswer')),
+            },
             '202': { description: 'Accepted and queued.', content: jsonContent(schemaRef('Accepted')) },
             ...failures(400, 401, 403, 409, 413, 429, 500, 503),
           },
@@ -924,6 +934,7 @@ function build(): Json {
           },
         },
       },
+      ...consentPaths(failures),
       '/v2/templates': {
         get: {
           operationId: 'listTemplates',
@@ -1128,7 +1139,7 @@ function build(): Json {
         },
       },
       responses: failureResponses(),
-      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas() },
+      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas(), ...consentSchemas() },
     },
     'x-error-codes': Object.fromEntries(
       ERROR_CODES.map((code) => [
