@@ -43,6 +43,8 @@ export const ENV = {
   usagePriceMms: 'USAGE_PRICE_MMS',
   usagePriceSms: 'USAGE_PRICE_SMS',
   usageCurrency: 'USAGE_CURRENCY',
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
+  consentKeywords: 'CONSENT_KEYWORDS',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

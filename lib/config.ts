@@ -56,6 +56,14 @@ const sender = z
     error: 'must be a short code (5-6 digits) or an international number without + (8-15 digits)',
   });
 
+const keywordList = z
+  .array(
+    z.string().regex(/^[A-Za-z0-9]{1,20}$/, { error: 'keywords are single words of letters and digits' }),
+    {
+      error: 'must be a list of keywords',
+    },
+  )
+  .min(1, { error: 'must list at least one keyword' });
 const teamId = z.string({ error: 'must be a string' }).regex(TEAM_ID_PATTERN, { error: TEAM_ID_RULE });
 
 const team = z
@@ -170,6 +178,20 @@ export const gatewayConfigSchema = z
     correlationWindowSeconds: int(60, 7 * 24 * 3600).optional(),
     /** Age after which a submitted message without a final postback becomes `unknown`. */
     unknownAfterSeconds: int(3600, 30 * 24 * 3600).optional(),
+
+    /**
+     * Consent keywords of inbound messages, replacing the defaults list by list (docs/decisions/0014):
+     * optOut (STOP, …), optOutAll (STOPALL), optIn (START, UNSTOP, YES), help (HELP, INFO). Passed as
+     * CONSENT_KEYWORDS to the status processor.
+     */
+    consentKeywords: z
+      .strictObject({
+        optOut: keywordList.optional(),
+        optOutAll: keywordList.optional(),
+        optIn: keywordList.optional(),
+        help: keywordList.optional(),
+      })
+      .optional(),
 
     /** Teams to create with the teams CLI (their keys are never in config). */
     teams: z.array(team, { error: 'must be a list of teams' }).default([]),

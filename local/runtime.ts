@@ -12,6 +12,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
 import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
 import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
+import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -92,6 +93,9 @@ export interface LocalGateway {
   /** Events put on the gateway's bus (the local EventBridge endpoint): 'event' for each. */
   readonly events: EventEmitter<{ event: [LocalEvent] }>;
   readonly putEvents: readonly LocalEvent[];
+  /** Stops the send workers (messages wait in the queue) until `startSendWorkers`. */
+  stopSendWorkers(): Promise<void>;
+  startSendWorkers(): void;
   /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
   restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
   /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
@@ -105,6 +109,8 @@ export interface LocalGateway {
 }
 
 const PREFIX = 'mms-gateway-local';
+/** The events the webhook rule forwards to teams' webhooks (lib/constructs/event-routing.ts does the same). */
+const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
 
@@ -224,6 +230,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.authCacheSeconds]: '60',
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
+      [ENV.suppressionsTable]: tables.suppressions,
       ...options.env,
     });
 
@@ -249,6 +256,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
+    const suppressions = (await import('../lambdas/handlers/suppressions')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -280,6 +288,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
       ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
+      { method: 'GET', resource: '/v2/suppressions', handler: suppressions },
+      { method: 'PUT', resource: '/v2/suppressions/{number}', handler: suppressions },
+      { method: 'DELETE', resource: '/v2/suppressions/{number}', handler: suppressions },
     ];
     const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,
@@ -349,7 +360,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
         .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      if (event.source !== EVENT_SOURCE || !WEBHOOK_EVENT_TYPES.includes(event.detailType)) return;
       void enqueue(queues.webhook.url, webhookQueueBody(event));
     };
     const toEventsQueue = (event: LocalEvent) => {
@@ -443,6 +454,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
       runSweep,
       restartDynamoDb,
+      async stopSendWorkers() {
+        await workers.stop();
+      },
+      startSendWorkers() {
+        workers = startWorkers();
+      },
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();

@@ -3,20 +3,23 @@ import { GatewayError } from '../domain/sinch/error-codes';
 import { callingTeam, header, httpRoute, json } from './http';
 import { buildAccept } from './wiring';
 import { countRefused } from './usage-wiring';
+import { isDryRun } from '../domain/consent/dry-run';
 
 const accept = buildAccept();
 
 export const handler = httpRoute(async (event) => {
   const idempotencyKey = header(event, 'idempotency-key');
   const team = callingTeam(event);
+  const dryRun = isDryRun(event.queryStringParameters?.['dry-run']);
   const result = await accept({
     team,
     body: event.body,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(dryRun ? { dryRun: true } : {}),
   }).catch(async (error: unknown) => {
-    if (error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
+    if (!dryRun && error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
     throw error;
   });
-  if (result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
+  if (!dryRun && result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
   return json(result.statusCode, result.body);
 });

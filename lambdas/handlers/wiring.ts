@@ -7,6 +7,7 @@ import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
 import {
   EventBridgeMessageScheduler,
   EventBridgeRecurringScheduler,
@@ -34,6 +35,7 @@ export function buildAccept() {
     'sendDlqUrl',
     'requireServiceId',
     'defaultServiceId',
+    'suppressionsTable',
   ]);
   return acceptSubmission({
     messages: countedMessages(config.messagesTable),
@@ -47,5 +49,6 @@ export function buildAccept() {
     requireServiceId: config.requireServiceId,
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
+    suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
   });
 }

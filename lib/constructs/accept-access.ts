@@ -18,6 +18,8 @@ export interface AcceptAccessProps {
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
+  /** The suppression list: accept refuses recipients on it. */
+  readonly suppressionsTable: ITable;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly scheduling: SchedulingAccess;
@@ -48,6 +50,7 @@ export class AcceptAccess {
       .grantTable('controlTable', props.controlTable, {
         items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
       });
+    fn.grantTable('suppressionsTable', props.suppressionsTable, { items: ['BatchGetItem'] });
     props.sendQueue.grantSendMessages(fn.role);
     // `send-at`: a one-time schedule per message instead of a queue item.
     props.scheduling.grantScheduling(fn);
