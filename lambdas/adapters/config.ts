@@ -5,6 +5,7 @@
  */
 import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
+import { mediaAndPrivacySchemas } from './media-privacy-config';
 
 export const ENV = {
   messagesTable: 'MESSAGES_TABLE',
@@ -40,6 +41,13 @@ export const ENV = {
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
   webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
+  mediaCacheTable: 'MEDIA_CACHE_TABLE',
+  mediaCheckDefault: 'MEDIA_CHECK_DEFAULT',
+  mediaCheckBudgetMs: 'MEDIA_CHECK_BUDGET_MS',
+  mediaCacheSeconds: 'MEDIA_CACHE_SECONDS',
+  mediaLimitsKb: 'MEDIA_LIMITS_KB',
+  mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
+  retentionDaySeconds: 'RETENTION_DAY_SECONDS',
 } as const;
 
 const name = z.string().check(z.minLength(1));
@@ -121,6 +129,7 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  ...mediaAndPrivacySchemas,
 } as const;
 
 type Schemas = typeof schemas;

@@ -9,6 +9,7 @@ import {
 import type { Team } from '../domain/ports';
 import type { QuietHours } from '../domain/scheduling';
 import { generateApiKey, hashApiKey, type TeamDirectory } from '../domain/teams';
+import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 const keyPk = (keyHash: string) => `KEY#${keyHash}`;
@@ -49,7 +50,27 @@ export class DynamoTeams implements TeamDirectory {
       limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
       revoked: item.revoked === true,
       ...(quietHours ? { quietHours } : {}),
+      ...readTeamSettings(item),
     };
+  }
+
+  /** Sets the team's media and privacy settings (only those given). */
+  async setSettings(teamId: string, settings: TeamSettings): Promise<void> {
+    const entries = Object.entries(settings).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: teamPk(teamId) },
+        UpdateExpression: `SET ${entries.map(([k]) => `#${k} = :${k}`).join(', ')}, updatedAt = :at`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k]) => [`#${k}`, k])),
+        ExpressionAttributeValues: {
+          ':at': new Date().toISOString(),
+          ...Object.fromEntries(entries.map(([k, v]) => [`:${k}`, v])),
+        },
+      }),
+    );
   }
 
   /** Creates (or updates) a team and adds a key for it; returns the key, which is stored only as a hash. */

@@ -30,6 +30,9 @@ import {
   type TemplateRepository,
 } from './templates';
 import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from './mms';
+import type { HistoryEntry } from './ports';
+import { preflightRequest, type MediaGate } from './media/preflight';
+import { withRetention } from './privacy/retention';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -44,6 +47,10 @@ export interface AcceptDeps {
   readonly defaultServiceId?: string;
   /** Enqueue attempts before the request is answered 503. */
   readonly enqueueAttempts: number;
+  /** Media preflight (media/preflight.ts); absent = off. */
+  readonly media?: MediaGate;
+  /** Seconds of a retention day (privacy/retention.ts); 86400 unless a local test shortens it. */
+  readonly retentionDaySeconds?: number;
 }
 
 export interface AcceptInput {
@@ -118,10 +125,11 @@ export function acceptSubmission(deps: AcceptDeps) {
     }
 
     try {
+      const mediaNotes = await preflightRequest(deps.media, team, request, now);
       const response =
         request.action === 'savemms'
-          ? await acceptTemplate(deps, team, request, now)
-          : await acceptSends(deps, team, request, now, scheduling, key);
+          ? await acceptTemplate(deps, team, request, now, mediaNotes)
+          : await acceptSends(deps, team, request, now, scheduling, key, mediaNotes);
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -140,6 +148,7 @@ async function acceptSends(
   now: Date,
   scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
   idempotencyKey: string | undefined,
+  notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
   const recipients = expandGroup(request);
   const usage = await deps.usage.consume(team, recipients.length, now);
@@ -160,7 +169,11 @@ async function acceptSends(
   const idFor = (suffix: string) =>
     idempotencyKey === undefined ? deps.ids.messageId() : derivedMessageId(team.id, idempotencyKey, suffix);
   const groupId = resolved.length > 1 ? idFor('group') : undefined;
-  const records = resolved.map((r, i) => newMessage(idFor(String(i)), team, r, now, groupId, sendAt));
+  const records = resolved.map((r, i) => {
+    const record = newMessage(idFor(String(i)), team, r, now, groupId, sendAt);
+    const noted = { ...record, history: [...record.history, ...notes] };
+    return withRetention(noted, team, deps.retentionDaySeconds);
+  });
   for (const record of records) {
     if (sendAt) await scheduleRecorded(deps, record, sendAt);
     else await enqueueRecorded(deps, record);
@@ -176,6 +189,7 @@ async function acceptTemplate(
   team: Team,
   request: SaveMmsRequest,
   now: Date,
+  notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
   const at = now.toISOString();
   const template: TemplateRecord = {
@@ -187,7 +201,7 @@ async function acceptTemplate(
     attempts: 0,
     createdAt: at,
     updatedAt: at,
-    history: [{ at, event: 'accepted', state: 'submitting' }],
+    history: [{ at, event: 'accepted', state: 'submitting' }, ...notes],
   };
   await deps.templates.create(template);
   try {

@@ -11,6 +11,7 @@
 import { GatewayError } from './errors';
 import type { StoredResponse, Team } from './ports';
 import type { EventPublisher } from './process-postback';
+import { eventAcceptedBody } from './privacy/retention';
 
 export const SEND_REQUESTED = 'mms.send-requested';
 export const SEND_REJECTED = 'mms.send-rejected';
@@ -76,7 +77,7 @@ export function acceptSendEvent(deps: EventSendDeps) {
       await deps.events.publish(SEND_ACCEPTED, {
         'event-id': event.id,
         team: teamId,
-        ...(response.body as object),
+        ...eventAcceptedBody(response.body, team),
       });
       return 'accepted';
     } catch (error) {

@@ -7,6 +7,7 @@ import type { MessageState, TemplateState } from './status';
 import type { SinchOutcome } from './outcome';
 import type { TeamLimits } from './rate-limit';
 import type { QuietHours } from './scheduling';
+import type { MediaCheckMode } from './media/preflight';
 
 /** A team as the authorizer resolved it from its API key. */
 export interface Team {
@@ -16,6 +17,12 @@ export interface Team {
   readonly revoked: boolean;
   /** No message goes out inside these hours (local time), unless a request says `ignore-quiet-hours`. */
   readonly quietHours?: QuietHours;
+  /** Media preflight mode (`media-check`); unset = the deployment's default. */
+  readonly mediaCheck?: MediaCheckMode;
+  /** Days a final message keeps its content and number (`retention-days`, 1–400); unset = 90. */
+  readonly retentionDays?: number;
+  /** Events carry full numbers instead of masked ones (`full-numbers-in-events`). */
+  readonly fullNumbersInEvents?: boolean;
 }
 
 export interface HistoryEntry {
@@ -48,6 +55,12 @@ export interface MessageRecord {
   readonly lastErrorCode?: string;
   readonly lastErrorInfo?: string;
   readonly history: readonly HistoryEntry[];
+  /** When the retention of its content ends (privacy/retention.ts); set at accept. */
+  readonly redactAfter?: string;
+  /** Set once its content and numbers were redacted or erased. */
+  readonly redactedAt?: string;
+  /** Its events carry the full number (the team's `full-numbers-in-events`). */
+  readonly fullNumbersInEvents?: boolean;
 }
 
 export interface StateChange {

@@ -3,6 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Team } from './ports';
+import { readTeamSettings } from './privacy/settings';
 
 export const hashApiKey = (apiKey: string): string =>
   createHash('sha256').update(apiKey, 'utf8').digest('hex');
@@ -40,6 +41,10 @@ export interface TeamContext {
   readonly perDay: number;
   /** `timeZone|start|end`, or empty. */
   readonly quietHours: string;
+  /** Media and privacy settings (privacy/settings.ts); empty = defaults. */
+  readonly mediaCheck?: string;
+  readonly retentionDays?: number;
+  readonly fullNumbersInEvents?: string;
 }
 
 export const teamToContext = (team: Team): TeamContext => ({
@@ -50,6 +55,9 @@ export const teamToContext = (team: Team): TeamContext => ({
   quietHours: team.quietHours
     ? `${team.quietHours.timeZone}|${team.quietHours.start}|${team.quietHours.end}`
     : '',
+  ...(team.mediaCheck ? { mediaCheck: team.mediaCheck } : {}),
+  ...(team.retentionDays ? { retentionDays: team.retentionDays } : {}),
+  ...(team.fullNumbersInEvents ? { fullNumbersInEvents: 'true' } : {}),
 });
 
 export function teamFromContext(context: Record<string, unknown> | null | undefined): Team | undefined {
@@ -63,5 +71,6 @@ export function teamFromContext(context: Record<string, unknown> | null | undefi
     limits: { perSecond: Number(context?.perSecond), perDay: Number(context?.perDay) },
     revoked: false,
     ...(timeZone && start && end ? { quietHours: { timeZone, start, end } } : {}),
+    ...readTeamSettings(context),
   };
 }

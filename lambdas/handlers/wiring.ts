@@ -16,6 +16,7 @@ import {
 } from '../adapters/eventbridge-scheduler';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
+import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -47,5 +48,7 @@ export function buildAccept() {
     requireServiceId: config.requireServiceId,
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
+    media: buildMediaGate(),
+    retentionDaySeconds: retentionDaySeconds(),
   });
 }

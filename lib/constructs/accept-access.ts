@@ -18,6 +18,8 @@ export interface AcceptAccessProps {
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
+  /** Media preflight results per URL (media/preflight.ts). */
+  readonly mediaCacheTable: ITable;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly scheduling: SchedulingAccess;
@@ -47,7 +49,8 @@ export class AcceptAccess {
       // Idempotency records and the per-team usage counters.
       .grantTable('controlTable', props.controlTable, {
         items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
-      });
+      })
+      .grantTable('mediaCacheTable', props.mediaCacheTable, { items: ['GetItem', 'PutItem'] });
     props.sendQueue.grantSendMessages(fn.role);
     // `send-at`: a one-time schedule per message instead of a queue item.
     props.scheduling.grantScheduling(fn);

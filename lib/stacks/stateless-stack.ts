@@ -96,6 +96,7 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       controlTable: tables.control,
+      mediaCacheTable: tables.media,
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       scheduling: stateful.scheduling,
@@ -127,7 +128,10 @@ export class StatelessStack extends Stack {
       handler: 'manage',
       description: 'DELETE and PATCH /v2/messages/{id}: cancels or moves a team’s scheduled message',
       defaults,
-    }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
+    })
+      .grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] })
+      // DELETE /v2/messages/{id}/content erases the message's raw postbacks too.
+      .grantTable('postbacksTable', tables.postbacks, { items: ['DeleteItem'] });
     stateful.scheduling.grantScheduling(manage);
 
     const schedules = new GatewayFunction(this, 'Schedules', {
