@@ -209,13 +209,14 @@ export function checkMedia(deps: MediaCheckDeps) {
   };
 
   const factsFor = async (url: string, signal: AbortSignal, fresh: boolean): Promise<UrlFacts> => {
+    // The cache only saves work: when it fails, the URL is fetched (and the answer not cached), never a 5xx.
     if (!fresh) {
-      const cached = await deps.cache.get(url, deps.clock.now());
+      const cached = await deps.cache.get(url, deps.clock.now()).catch(() => undefined);
       if (cached) return cached;
     }
     const facts = await fetchFacts(url, signal);
     const expiresAt = new Date(deps.clock.now().getTime() + deps.cacheTtlSeconds * 1000);
-    await deps.cache.put(url, facts, expiresAt);
+    await deps.cache.put(url, facts, expiresAt).catch(() => undefined);
     return facts;
   };
 
