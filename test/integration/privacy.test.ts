@@ -131,6 +131,35 @@ describe('DELETE /v2/messages/{id}/content', () => {
   });
 });
 
+describe('recurring sends', () => {
+  it('a deleted schedule leaves no recipient list behind', async () => {
+    const created = await call(`${gw.apiUrl}/v2/schedules`, {
+      apiKey: gw.apiKey,
+      body: {
+        name: 'privacy',
+        schedule: 'cron(0 9 ? * MON-FRI *)',
+        timezone: 'Europe/Stockholm',
+        recipients: ['15557770006', '15557770007'],
+        message: {
+          action: 'sendmms',
+          from: '15550001000',
+          'fallback-sms-text': 'x',
+          slide: [{ 'message-text': 'x' }],
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect((await allItems()).some((i) => i.includes('15557770006'))).toBe(true);
+    const id = String(created.body['schedule-id'] ?? created.body.id);
+    expect(
+      (await call(`${gw.apiUrl}/v2/schedules/${id}`, { method: 'DELETE', apiKey: gw.apiKey })).status,
+    ).toBe(200);
+    expect((await allItems()).filter((i) => i.includes('15557770006') || i.includes('15557770007'))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('events', () => {
   const putSendEvent = (detail: Record<string, unknown>) =>
     bus.send(
