@@ -14,7 +14,10 @@ export interface SchedulingAccess {
 }
 
 export interface AcceptAccessProps {
-  readonly config: Pick<GatewayConfig, 'requireServiceId' | 'sinchServiceId'>;
+  readonly config: Pick<
+    GatewayConfig,
+    'requireServiceId' | 'sinchServiceId' | 'mediaCheckDefault' | 'mediaCheckBudgetMs'
+  >;
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
@@ -38,7 +41,9 @@ export class AcceptAccess {
     const { props } = this;
     fn.setEnv('sendQueueUrl', props.sendQueue.queueUrl)
       .setEnv('sendDlqUrl', props.sendDeadLetterQueue.queueUrl)
-      .setEnv('requireServiceId', String(props.config.requireServiceId));
+      .setEnv('requireServiceId', String(props.config.requireServiceId))
+      .setEnv('mediaCheckDefault', props.config.mediaCheckDefault)
+      .setEnv('mediaCheckBudgetMs', String(props.config.mediaCheckBudgetMs));
     if (props.config.sinchServiceId !== undefined) fn.setEnv('defaultServiceId', props.config.sinchServiceId);
     fn.grantTable('messagesTable', props.messagesTable, { items: ['PutItem', 'UpdateItem'] })
       // savemms records a template; sendsavedmms resolves one by gateway id or Sinch mms-id.
