@@ -36,6 +36,7 @@ export const INDEX = {
   messagesBySinchTrackingId: 'by-sinch-tracking-id',
   messagesByClientReference: 'by-client-reference',
   messagesOpenByAge: 'open-by-age',
+  messagesRedactDue: 'redact-due',
   templatesByTeam: 'by-team',
   templatesByMmsId: 'by-mms-id',
   templatesBySinchTrackingId: 'by-sinch-tracking-id',
@@ -63,6 +64,8 @@ export const TABLES = {
       },
       // Sparse: only messages that still wait for a final state carry `openSince`.
       { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
+      // Sparse: messages whose content is not redacted yet carry `redactShard` (privacy/retention.ts).
+      { indexName: INDEX.messagesRedactDue, partitionKey: S('redactShard'), sortKey: S('redactAfter') },
     ],
     ttlAttribute: 'expiresAt',
   },
@@ -107,6 +110,13 @@ export const TABLES = {
   /** Idempotency records (team + Idempotency-Key) and rate-limit counters, all short-lived. */
   control: {
     id: 'control',
+    partitionKey: S('pk'),
+    globalSecondaryIndexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  /** Media preflight results per URL (key: hash of the URL), kept 10 minutes by default (MEDIA_CACHE_SECONDS). */
+  media: {
+    id: 'media',
     partitionKey: S('pk'),
     globalSecondaryIndexes: [],
     ttlAttribute: 'expiresAt',

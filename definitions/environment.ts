@@ -45,6 +45,13 @@ export const ENV = {
   usageCurrency: 'USAGE_CURRENCY',
   suppressionsTable: 'SUPPRESSIONS_TABLE',
   consentKeywords: 'CONSENT_KEYWORDS',
+  mediaCacheTable: 'MEDIA_CACHE_TABLE',
+  mediaCheckDefault: 'MEDIA_CHECK_DEFAULT',
+  mediaCheckBudgetMs: 'MEDIA_CHECK_BUDGET_MS',
+  mediaCacheSeconds: 'MEDIA_CACHE_SECONDS',
+  mediaLimitsKb: 'MEDIA_LIMITS_KB',
+  mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
+  retentionDaySeconds: 'RETENTION_DAY_SECONDS',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

@@ -126,6 +126,12 @@ export const gatewayConfigSchema = z
     sinchServiceId: nonEmpty.optional(),
     /** Refuse requests without a service-id (when no sinchServiceId default is configured). */
     requireServiceId: bool.default(false),
+    /** Media preflight of teams without their own `media-check` (docs/decisions/0015). */
+    mediaCheckDefault: z
+      .enum(['off', 'warn', 'enforce'], { error: 'must be off, warn or enforce' })
+      .default('warn'),
+    /** The media preflight's time budget per request, in ms. */
+    mediaCheckBudgetMs: int(100, 20_000).default(2_500),
     /** Time the send Lambda waits for Sinch's answer. */
     sinchTimeoutMs: int(1000, 20_000).default(10_000),
     /** Longest wait of a send Lambda for its slot of the account's throughput. */

@@ -36,6 +36,7 @@ import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
+import { startMediaSandbox, type MediaSandbox } from './media-sandbox';
 import { createTables } from './infra/tables';
 import {
   startSinchSimulator,
@@ -83,6 +84,8 @@ export interface LocalGateway {
   readonly queues: { send: string; sendDlq: string; webhook: string; events: string };
   /** The local EventBridge Scheduler: what it fired, and `fireNow` to fire a schedule's next occurrence now. */
   readonly scheduler: SchedulerEndpoint;
+  /** Sample media files on 127.0.0.1, the only media host the local runtime allows (local/media-sandbox.ts). */
+  readonly media: MediaSandbox;
   readonly dynamoEndpoint: string;
   /** The local EventBridge (and Secrets Manager) endpoint: put `mms.send-requested` events here. */
   readonly eventsEndpoint: string;
@@ -138,6 +141,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     stops.push(() => sqsLocal.stop());
     const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
     stops.push(() => aws.stop());
+
+    const media = await startMediaSandbox();
+    stops.push(() => media.stop());
 
     const postbackPort = options.postbackPort ?? (await freePort());
     const postbackUrl = `http://127.0.0.1:${postbackPort}/postbacks/mms`;
@@ -231,6 +237,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
       [ENV.suppressionsTable]: tables.suppressions,
+      [ENV.mediaCacheTable]: tables.media,
+      // Off by default locally: examples and tests use https://example.com/… media, which a local run must never
+      // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
+      [ENV.mediaCheckDefault]: 'off',
+      [ENV.mediaLocalOrigins]: media.origin,
       ...options.env,
     });
 
@@ -278,6 +289,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
       { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
       { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
+      { method: 'DELETE', resource: '/v2/messages/{id}/content', handler: manage },
+      { method: 'POST', resource: '/v2/media/check', handler: ingest },
       { method: 'GET', resource: '/v2/schedules', handler: schedules },
       { method: 'POST', resource: '/v2/schedules', handler: schedules },
       { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
@@ -437,6 +450,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         events: queues.events.url,
       },
       scheduler: schedulerEndpoint,
+      media,
       dynamoEndpoint: dynamoLocal.endpoint,
       eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,

@@ -7,6 +7,7 @@
  *   rotate <team>                                                            replaces the team's keys by one new key
  *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
+ *   settings <team> media-check=warn retention-days=30 full-numbers-in-events=false   media and privacy settings
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
@@ -19,10 +20,12 @@ import { isValidTeamId, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
 import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
 import { cliDynamo } from './runtime-info';
+import { parseTeamSettings, type TeamSettings } from '../lambdas/domain/privacy/settings';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
        npm run teams -- list | rotate <team> | revoke <team> | restore <team>
        npm run teams -- quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
+       npm run teams -- settings <team> [media-check=off|warn|enforce] [retention-days=1..400] [full-numbers-in-events=true|false]
 options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
 
 export async function runTeamsCli(
@@ -112,6 +115,22 @@ export async function runTeamsCli(
           );
         await teams.setQuietHours(teamId, quiet);
         out(`team ${teamId}: quiet hours ${start}-${end} ${quiet.timeZone} (sends wait until they end)`);
+        return 0;
+      }
+      case 'settings': {
+        // settings <team> media-check=off|warn|enforce retention-days=1..400 full-numbers-in-events=true|false
+        if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
+        let settings: TeamSettings;
+        try {
+          settings = parseTeamSettings(positionals.slice(2));
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        await teams.setSettings(teamId, settings);
+        const now = await teams.getTeam(teamId);
+        out(
+          `team ${teamId}: media-check ${now?.mediaCheck ?? '(default)'}, retention-days ${now?.retentionDays ?? '(default 90)'}, full-numbers-in-events ${now?.fullNumbersInEvents === true}`,
+        );
         return 0;
       }
       case 'revoke':

@@ -7,6 +7,7 @@ import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
 import { ENV } from '../../definitions/environment';
 import { DEFAULT_KEYWORDS, type KeywordLists } from '../domain/consent/keywords';
+import { mediaAndPrivacySchemas } from './media-privacy-config';
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());
@@ -121,6 +122,7 @@ const schemas = {
     ),
     () => DEFAULT_KEYWORDS,
   ),
+  ...mediaAndPrivacySchemas,
 } as const;
 
 type Schemas = typeof schemas;

@@ -11,6 +11,7 @@ import type { Team, TeamDirectory } from '../domain/teams/ports';
 import type { QuietHours } from '../domain/messages/scheduling';
 import { generateApiKey, hashApiKey } from '../domain/teams/teams';
 import { isValidTeamId, TEAM_ID_RULE } from '../domain/teams/team-id';
+import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 const keyPk = (keyHash: string) => `KEY#${keyHash}`;
@@ -62,7 +63,27 @@ export class DynamoTeams implements TeamDirectory {
       limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
       revoked: item.revoked === true,
       ...(quietHours ? { quietHours } : {}),
+      ...readTeamSettings(item),
     };
+  }
+
+  /** Sets the team's media and privacy settings (only those given). */
+  async setSettings(teamId: string, settings: TeamSettings): Promise<void> {
+    const entries = Object.entries(settings).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: teamPk(teamId) },
+        UpdateExpression: `SET ${entries.map(([k]) => `#${k} = :${k}`).join(', ')}, updatedAt = :at`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k]) => [`#${k}`, k])),
+        ExpressionAttributeValues: {
+          ':at': new Date().toISOString(),
+          ...Object.fromEntries(entries.map(([k, v]) => [`:${k}`, v])),
+        },
+      }),
+    );
   }
 
   /**

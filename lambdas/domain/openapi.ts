@@ -971,6 +971,96 @@ function build(): Json {
           },
         },
       },
+      // Media preflight and privacy (lambdas/domain/media/, lambdas/domain/privacy/).
+      '/v2/messages/{id}/content': {
+        delete: {
+          operationId: 'eraseMessageContent',
+          tags: ['messages'],
+          summary: "Erase a final or canceled message's content and number now (docs/privacy.md)",
+          description:
+            'Slide texts and URLs, subject and fallback text are removed and numbers masked to the last four ' +
+            'digits; state, codes, timestamps and history stay, with a `content-erased` entry. Its raw ' +
+            'postbacks are deleted. Repeating it answers the same.',
+          parameters: [{ $ref: '#/components/parameters/MessageId' }],
+          responses: {
+            '200': {
+              description: 'Erased.',
+              content: jsonContent({
+                type: 'object',
+                properties: {
+                  status: { type: 'string', enum: ['success'] },
+                  'tracking-id': { type: 'string' },
+                  'status-details': { type: 'string' },
+                },
+                required: ['status', 'tracking-id'],
+              }),
+            },
+            ...failures(401, 403, 404, 409, 429, 500),
+          },
+        },
+      },
+      '/v2/media/check': {
+        post: {
+          operationId: 'checkMedia',
+          tags: ['messages'],
+          summary: 'Check media URLs the way Sinch will fetch them, without sending anything',
+          description:
+            'Each entry gets `ok`, or the Sinch code (E351-E357 could not fetch, E331-E337 too big, E629 ' +
+            'content type) or GW-MEDIA-CHECK-TIMEOUT with the reason. Always checked fresh (no cached result).',
+          requestBody: {
+            required: true,
+            content: jsonContent({
+              type: 'object',
+              properties: {
+                media: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: 20,
+                  items: {
+                    type: 'object',
+                    properties: {
+                      kind: {
+                        type: 'string',
+                        enum: ['image', 'audio', 'video', 'contact', 'calendar', 'pdf'],
+                      },
+                      url: { type: 'string' },
+                    },
+                    required: ['kind', 'url'],
+                  },
+                },
+              },
+              required: ['media'],
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'One result per entry, in order.',
+              content: jsonContent({
+                type: 'object',
+                properties: {
+                  status: { type: 'string', enum: ['success'] },
+                  results: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        kind: { type: 'string' },
+                        url: { type: 'string' },
+                        ok: { type: 'boolean' },
+                        'error-code': { type: 'string' },
+                        'error-info': { type: 'string' },
+                      },
+                      required: ['kind', 'url', 'ok'],
+                    },
+                  },
+                },
+                required: ['status', 'results'],
+              }),
+            },
+            ...failures(400, 401, 403, 429, 500),
+          },
+        },
+      },
       '/v2/schedules': {
         get: {
           operationId: 'listSchedules',

@@ -17,6 +17,7 @@ import {
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
 import { countedMessages } from './usage-wiring';
+import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -50,5 +51,7 @@ export function buildAccept() {
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
     suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+    media: buildMediaGate(),
+    retentionDaySeconds: retentionDaySeconds(),
   });
 }

@@ -100,6 +100,9 @@ export class IngestApi extends Construct {
     message.addMethod('GET', query);
     message.addMethod('DELETE', manage);
     message.addMethod('PATCH', manage);
+    // Media preflight and privacy (media/, privacy/): test media URLs; erase a message's content.
+    message.addResource('content').addMethod('DELETE', manage);
+    v2.addResource('media').addResource('check').addMethod('POST', ingest);
     const schedulesIntegration = new LambdaIntegration(props.schedules, { allowTestInvoke: false });
     const schedules = v2.addResource('schedules');
     schedules.addMethod('GET', schedulesIntegration);

@@ -97,6 +97,7 @@ export class StatelessStack extends Stack {
       templatesTable: tables.templates,
       controlTable: tables.control,
       suppressionsTable: tables.suppressions,
+      mediaCacheTable: tables.media,
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       scheduling: stateful.scheduling,
@@ -128,7 +129,10 @@ export class StatelessStack extends Stack {
       handler: 'manage',
       description: 'DELETE and PATCH /v2/messages/{id}: cancels or moves a team’s scheduled message',
       defaults,
-    }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
+    })
+      .grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] })
+      // DELETE /v2/messages/{id}/content erases the message's raw postbacks too.
+      .grantTable('postbacksTable', tables.postbacks, { items: ['DeleteItem'] });
     stateful.scheduling.grantScheduling(manage);
 
     const schedules = new GatewayFunction(this, 'Schedules', {

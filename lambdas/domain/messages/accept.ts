@@ -13,6 +13,7 @@ import type {
   SendQueue,
   StoredResponse,
   MessageScheduler,
+  HistoryEntry,
 } from './ports';
 import type { Team } from '../teams/ports';
 import type { UsageLimiter } from '../pacing/ports';
@@ -22,6 +23,8 @@ import { resolveSavedTemplate, TEMPLATE_ID_PREFIX } from '../templates/templates
 import type { TemplateRecord, TemplateRepository } from '../templates/ports';
 import type { SuppressionStore } from '../consent/suppression';
 import { dryRunAnswer, dryRunSends, dryRunTemplate, recipientOptOuts } from '../consent/dry-run';
+import { preflightRequest, type MediaGate } from '../media/preflight';
+import { withRetention } from '../privacy/retention';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -38,6 +41,10 @@ export interface AcceptDeps {
   readonly enqueueAttempts: number;
   /** Recipients who opted out: a send to them is refused (GW-RECIPIENT-OPTED-OUT). */
   readonly suppressions: SuppressionStore;
+  /** Media preflight (media/preflight.ts); absent = off. */
+  readonly media?: MediaGate;
+  /** Seconds of a retention day (privacy/retention.ts); 86400 unless a local test shortens it. */
+  readonly retentionDaySeconds?: number;
 }
 
 export interface AcceptInput {
@@ -120,10 +127,11 @@ export function acceptSubmission(deps: AcceptDeps) {
     }
 
     try {
+      const mediaNotes = await preflightRequest(deps.media, team, request, now);
       const response =
         request.action === 'savemms'
-          ? await acceptTemplate(deps, team, request, now)
-          : await acceptSends(deps, team, request, now, scheduling, key);
+          ? await acceptTemplate(deps, team, request, now, mediaNotes)
+          : await acceptSends(deps, team, request, now, scheduling, key, mediaNotes);
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -181,6 +189,7 @@ async function acceptSends(
   now: Date,
   scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
   idempotencyKey: string | undefined,
+  notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
   const { requests: resolved, sendAt } = await planSends(deps, team, request, now, scheduling, 'consume');
   // With an Idempotency-Key the ids derive from it, so a retry after a failure half-way through finds the
@@ -188,7 +197,11 @@ async function acceptSends(
   const idFor = (suffix: string) =>
     idempotencyKey === undefined ? deps.ids.messageId() : derivedMessageId(team.id, idempotencyKey, suffix);
   const groupId = resolved.length > 1 ? idFor('group') : undefined;
-  const records = resolved.map((r, i) => newMessage(idFor(String(i)), team, r, now, groupId, sendAt));
+  const records = resolved.map((r, i) => {
+    const record = newMessage(idFor(String(i)), team, r, now, groupId, sendAt);
+    const noted = { ...record, history: [...record.history, ...notes] };
+    return withRetention(noted, team, deps.retentionDaySeconds);
+  });
   for (const record of records) {
     if (sendAt) await scheduleRecorded(deps, record, sendAt);
     else await enqueueRecorded(deps, record);
@@ -204,6 +217,7 @@ async function acceptTemplate(
   team: Team,
   request: SaveMmsRequest,
   now: Date,
+  notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
   const at = now.toISOString();
   const template: TemplateRecord = {
@@ -215,7 +229,7 @@ async function acceptTemplate(
     attempts: 0,
     createdAt: at,
     updatedAt: at,
-    history: [{ at, event: 'accepted', state: 'submitting' }],
+    history: [{ at, event: 'accepted', state: 'submitting' }, ...notes],
   };
   await deps.templates.create(template);
   try {

@@ -12,6 +12,7 @@ import { GatewayError } from '../sinch/error-codes';
 import type { StoredResponse } from './ports';
 import type { Team } from '../teams/ports';
 import type { EventPublisher } from '../postbacks/ports';
+import { eventAcceptedBody } from '../privacy/retention';
 
 export const SEND_REQUESTED = 'mms.send-requested';
 export const SEND_REJECTED = 'mms.send-rejected';
@@ -77,7 +78,7 @@ export function acceptSendEvent(deps: EventSendDeps) {
       await deps.events.publish(SEND_ACCEPTED, {
         'event-id': event.id,
         team: teamId,
-        ...(response.body as object),
+        ...eventAcceptedBody(response.body, team),
       });
       return 'accepted';
     } catch (error) {

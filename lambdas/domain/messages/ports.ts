@@ -34,6 +34,12 @@ export interface MessageRecord {
   readonly lastErrorCode?: string;
   readonly lastErrorInfo?: string;
   readonly history: readonly HistoryEntry[];
+  /** When the retention of its content ends (privacy/retention.ts); set at accept. */
+  readonly redactAfter?: string;
+  /** Set once its content and numbers were redacted or erased. */
+  readonly redactedAt?: string;
+  /** Its events carry the full number (the team's `full-numbers-in-events`). */
+  readonly fullNumbersInEvents?: boolean;
 }
 
 export interface StateChange {

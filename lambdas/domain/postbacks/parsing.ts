@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { HistoryEntry, MessageRecord } from '../messages/ports';
 import { applyPostback, isMessagePostbackCode, type MessageState } from '../messages/state-machine';
-import { maskNumber } from '../sinch/phone';
+import { eventNumber } from '../privacy/retention';
 
 export interface Postback {
   readonly trackingId?: string;
@@ -111,7 +111,7 @@ export function statusChangedDetail(
     'new-state': applyPostback(from, postback.code ?? '').next,
     code: postback.code,
     ...(postback.sentAs ? { 'sent-as': postback.sentAs } : {}),
-    to: maskNumber(message.request.to),
+    to: eventNumber(message, message.request.to),
     ...(postback.timestamp ? { timestamp: postback.timestamp } : {}),
   };
 }

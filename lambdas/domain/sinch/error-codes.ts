@@ -82,6 +82,10 @@ export const ERRORS = {
     400,
   ),
   'GW-INVALID-MEDIA-URL': gateway('Media URL must be an absolute http:// or https:// URL with a host.', 400),
+  'GW-MEDIA-CHECK-TIMEOUT': gateway(
+    "A media server did not answer within the media check's time budget; fix or speed it up and retry.",
+    400,
+  ),
   'GW-CLIENT-REFERENCE-TOO-LONG': gateway('client-reference is longer than 64 characters.', 400),
   'GW-INVALID-LINK-EXPIRATION': gateway(
     'fallback-sms-link-expiration must be an ISO 8601 date-time in the future, at most 1 year ahead.',
@@ -121,6 +125,10 @@ export const ERRORS = {
   'GW-IDEMPOTENCY-CONFLICT': gateway('This Idempotency-Key was already used with a different request.', 409),
   'GW-NOT-SCHEDULED': gateway(
     'Only a scheduled message that has not been sent yet can be canceled or moved.',
+    409,
+  ),
+  'GW-NOT-FINAL': gateway(
+    'The message is not final yet: its content can be erased once it is final or canceled.',
     409,
   ),
   'GW-TOO-MANY-SCHEDULES': gateway(

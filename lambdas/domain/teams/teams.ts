@@ -1,9 +1,9 @@
 /**
  * Team API keys: only a SHA-256 hash of each key is stored; the key itself is shown once, when it is made.
  */
-import type { TeamDirectory } from './ports';
+import type { TeamDirectory, Team } from './ports';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Team } from './ports';
+import { readTeamSettings } from '../privacy/settings';
 
 export const hashApiKey = (apiKey: string): string =>
   createHash('sha256').update(apiKey, 'utf8').digest('hex');
@@ -36,6 +36,10 @@ export interface TeamContext {
   readonly perDay: number;
   /** `timeZone|start|end`, or empty. */
   readonly quietHours: string;
+  /** Media and privacy settings (privacy/settings.ts); empty = defaults. */
+  readonly mediaCheck?: string;
+  readonly retentionDays?: number;
+  readonly fullNumbersInEvents?: string;
 }
 
 export const teamToContext = (team: Team): TeamContext => ({
@@ -46,6 +50,9 @@ export const teamToContext = (team: Team): TeamContext => ({
   quietHours: team.quietHours
     ? `${team.quietHours.timeZone}|${team.quietHours.start}|${team.quietHours.end}`
     : '',
+  ...(team.mediaCheck ? { mediaCheck: team.mediaCheck } : {}),
+  ...(team.retentionDays ? { retentionDays: team.retentionDays } : {}),
+  ...(team.fullNumbersInEvents ? { fullNumbersInEvents: 'true' } : {}),
 });
 
 export function teamFromContext(context: Record<string, unknown> | null | undefined): Team | undefined {
@@ -59,5 +66,6 @@ export function teamFromContext(context: Record<string, unknown> | null | undefi
     limits: { perSecond: Number(context?.perSecond), perDay: Number(context?.perDay) },
     revoked: false,
     ...(timeZone && start && end ? { quietHours: { timeZone, start, end } } : {}),
+    ...readTeamSettings(context),
   };
 }
