@@ -13,8 +13,6 @@ import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
 import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
 import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
 import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
@@ -25,8 +23,9 @@ import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
 import { ENV } from '../definitions/environment';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
-import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { startApiGateway } from './infra/api-gateway';
+import { createLambdaContext } from './infra/lambda-context';
+import { localGatewayResponses, localRoutes, type ApiHandler } from './infra/ingest-routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
@@ -107,8 +106,6 @@ export interface LocalGateway {
 const PREFIX = 'mms-gateway-local';
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
-
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Array<() => Promise<void>> = [];
@@ -258,39 +255,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       context: Context,
     ) => Promise<unknown>;
 
-    const routes: Route[] = [
-      { method: 'POST', resource: '/v2', handler: ingest },
-      { method: 'POST', resource: '/v2/', handler: ingest },
-      { method: 'GET', resource: '/v2/messages', handler: query },
-      { method: 'GET', resource: '/v2/messages/{id}', handler: query },
-      { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'GET', resource: '/v2/schedules', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules', handler: schedules },
-      { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'DELETE', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/pause', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/resume', handler: schedules },
-      { method: 'GET', resource: '/v2/templates', handler: query },
-      { method: 'GET', resource: '/v2/templates/{id}', handler: query },
-      { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
-    ];
-    const sinchShaped = (statusCode: number, code: ErrorCode) => ({
-      statusCode,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(errorBody(code)),
-    });
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes,
+      routes: localRoutes({ ingest, query, manage, schedules }),
       authorizer,
-      gatewayResponses: {
-        unauthorized: () => sinchShaped(401, 'E104'),
-        accessDenied: () => sinchShaped(403, 'E104'),
-        notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
-        methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
-        requestTooLarge: () => sinchShaped(413, 'GW-BODY-TOO-LARGE'),
-      },
+      gatewayResponses: localGatewayResponses(),
     });
     stops.push(() => api.stop());
 

@@ -2,7 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import type { Message, MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLambdaContext } from './api-gateway';
+import { createLambdaContext } from './lambda-context';
 import type { LambdaHandler } from './api-gateway';
 import { withTimeout } from './timeout';
 

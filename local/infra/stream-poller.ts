@@ -21,7 +21,7 @@ import type {
   StreamRecord,
 } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLambdaContext } from './api-gateway';
+import { createLambdaContext } from './lambda-context';
 import type { LambdaHandler } from './api-gateway';
 import { withTimeout } from './timeout';
 
