@@ -65,6 +65,8 @@ export const TABLES = {
       { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
     ],
     ttlAttribute: 'expiresAt',
+    // The outbox: every state written here becomes one status event (the status publisher reads the stream).
+    stream: 'NEW_AND_OLD_IMAGES',
   },
   /** Saved MMS templates (savemms) and their transcoding state. */
   templates: {
@@ -75,6 +77,8 @@ export const TABLES = {
       { indexName: INDEX.templatesByMmsId, partitionKey: S('mmsId') },
       { indexName: INDEX.templatesBySinchTrackingId, partitionKey: S('sinchTrackingId') },
     ],
+    // Template outcomes (ready, failed) become `mms.template-status-changed` events, like message states.
+    stream: 'NEW_AND_OLD_IMAGES',
   },
   /** Raw postbacks, stored once per (tracking-id, code, timestamp); the stream feeds the status processor. */
   postbacks: {

@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
+import { STATUS_EVENT_TYPES } from '../lambdas/domain/messages/status-events';
 import { webhookQueueBody } from '../lambdas/domain/webhooks';
 import type {
   APIGatewayProxyEvent,
@@ -243,6 +243,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const statusPublisher = (await import('../lambdas/handlers/status-publisher')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
@@ -336,6 +340,24 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       await processor?.stop();
     });
 
+    // The status publisher (outbox) on the messages and templates tables' streams, as deployed.
+    for (const tableName of [tables.messages, tables.templates]) {
+      const outbox = await startStreamPoller({
+        endpoint: dynamoLocal.endpoint,
+        tableName,
+        handler: statusPublisher,
+        batchSize: 100,
+        pollIntervalMs: 100,
+        bisectOnError: true,
+        maxRetries: 5,
+        onFailure: (records) => {
+          console.error(`status publisher: ${records.length} record(s) sent to the on-failure destination`);
+          return Promise.resolve();
+        },
+      });
+      stops.push(() => outbox.stop());
+    }
+
     // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
     // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.
     const enqueue = (queueUrl: string, body: string) =>
@@ -343,7 +365,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
         .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      if (event.source !== EVENT_SOURCE || !STATUS_EVENT_TYPES.includes(event.detailType)) {
+        return;
+      }
       void enqueue(queues.webhook.url, webhookQueueBody(event));
     };
     const toEventsQueue = (event: LocalEvent) => {

@@ -11,10 +11,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { dynamo, eventBridge } from '../adapters/aws-clients';
+import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
 import { processPostback } from '../domain/process-postback';
@@ -26,14 +25,12 @@ const config = loadConfig([
   'messagesTable',
   'templatesTable',
   'postbacksTable',
-  'eventBusName',
   'correlationWindowSeconds',
 ]);
 
 export const applyStoredPostback = processPostback({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
-  events: new EventBridgePublisher(eventBridge(), config.eventBusName),
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),

@@ -11,11 +11,14 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
+import { STATUS_EVENT_TYPES } from '../../lambdas/domain/messages/status-events';
 import { SEND_REQUESTED_PATTERN } from '../data-model';
 
-/** The gateway's own status events: the webhook rule's pattern (the local runtime filters the same way). */
-export const STATUS_CHANGED_PATTERN = { source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] } as const;
+/** The gateway's own status events (messages and templates): the webhook rule's pattern (and the local bus's). */
+export const STATUS_CHANGED_PATTERN: { source: readonly string[]; 'detail-type': readonly string[] } = {
+  source: [EVENT_SOURCE],
+  'detail-type': STATUS_EVENT_TYPES,
+};
 
 /**
  * EventBridge's delivery retries to a rule's queue: the service maxima (24 h, 185 attempts), then the rule's

@@ -21,6 +21,7 @@ export type HandlerName =
   | 'send'
   | 'postback'
   | 'status-processor'
+  | 'status-publisher'
   | 'sweep'
   | 'webhook';
 

@@ -17,6 +17,7 @@ import { PostbackApi } from '../constructs/postback-api';
 import { SendPipeline } from '../constructs/send-pipeline';
 import { StatusProcessing } from '../constructs/status-processing';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
+import { StatusPublishing } from '../constructs/status-publishing';
 import { removalPolicyOf } from './stateful-stack';
 
 /** The stateful resources the code works on, passed as typed references from the StatefulStack. */
@@ -51,6 +52,7 @@ export class StatelessStack extends Stack {
   readonly sendPipeline: SendPipeline;
   readonly statusProcessing: StatusProcessing;
   readonly webhookDelivery: WebhookDelivery;
+  readonly statusPublishing: StatusPublishing;
   readonly observability: Observability;
   readonly functions: Readonly<Record<string, GatewayFunction>>;
 
@@ -221,6 +223,15 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       postbacksTable: tables.postbacks,
+      namePrefix: prefix,
+    });
+
+    this.statusPublishing = new StatusPublishing(this, 'StatusPublishing', {
+      defaults,
+      config,
+      messagesTable: tables.messages,
+      templatesTable: tables.templates,
+      controlTable: tables.control,
       eventBus: stateful.eventBus,
       namePrefix: prefix,
     });
@@ -244,6 +255,7 @@ export class StatelessStack extends Stack {
       postback,
       statusProcessor: this.statusProcessing.processor,
       sweep: this.statusProcessing.sweep,
+      statusPublisher: this.statusPublishing.publisher,
       webhook: this.webhookDelivery.worker,
     };
 

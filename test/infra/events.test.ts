@@ -110,7 +110,10 @@ describe('event routing', () => {
   });
 
   it("filters status events by the gateway's own source and detail type (lambdas/adapters, lambdas/domain)", () => {
-    expect(STATUS_CHANGED_PATTERN).toEqual({ source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] });
+    expect(STATUS_CHANGED_PATTERN).toEqual({
+      source: [EVENT_SOURCE],
+      'detail-type': [STATUS_CHANGED, 'mms.template-status-changed'],
+    });
     expect(GATEWAY_EVENT_SOURCE).toBe(EVENT_SOURCE);
   });
 
