@@ -36,6 +36,7 @@ export const INDEX = {
   messagesBySinchTrackingId: 'by-sinch-tracking-id',
   messagesByClientReference: 'by-client-reference',
   messagesOpenByAge: 'open-by-age',
+  messagesByTeamAccepted: 'by-team-accepted',
   templatesByTeam: 'by-team',
   templatesByMmsId: 'by-mms-id',
   templatesBySinchTrackingId: 'by-sinch-tracking-id',
@@ -63,6 +64,8 @@ export const TABLES = {
       },
       // Sparse: only messages that still wait for a final state carry `openSince`.
       { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
+      // Message search and stats: a team's messages by accepted time (GET /v2/messages), never a Scan.
+      { indexName: INDEX.messagesByTeamAccepted, partitionKey: S('teamId'), sortKey: S('createdAt') },
     ],
     ttlAttribute: 'expiresAt',
     // The outbox: every state written here becomes one status event (the status publisher reads the stream).

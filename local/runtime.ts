@@ -267,6 +267,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'POST', resource: '/v2/', handler: ingest },
       { method: 'GET', resource: '/v2/messages', handler: query },
       { method: 'GET', resource: '/v2/messages/{id}', handler: query },
+      { method: 'GET', resource: '/v2/messages/stats', handler: query },
       { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
       { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
       { method: 'GET', resource: '/v2/schedules', handler: schedules },

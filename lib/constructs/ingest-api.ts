@@ -94,6 +94,7 @@ export class IngestApi extends Construct {
     v2.addMethod('POST', ingest);
     const messages = v2.addResource('messages');
     messages.addMethod('GET', query);
+    messages.addResource('stats').addMethod('GET', query);
     const message = messages.addResource('{id}');
     message.addMethod('GET', query);
     message.addMethod('DELETE', manage);

@@ -118,7 +118,7 @@ export class StatelessStack extends Stack {
     })
       .grantTable('messagesTable', tables.messages, {
         items: ['GetItem'],
-        queryIndexes: [INDEX.messagesByClientReference],
+        queryIndexes: [INDEX.messagesByClientReference, INDEX.messagesByTeamAccepted],
       })
       .grantTable('templatesTable', tables.templates, {
         items: ['GetItem'],
