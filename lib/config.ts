@@ -119,6 +119,8 @@ export const gatewayConfigSchema = z
     sinchServiceId: nonEmpty.optional(),
     /** Refuse requests without a service-id (when no sinchServiceId default is configured). */
     requireServiceId: bool.default(false),
+    /** The account's default validity-period of messages in seconds (a team's default or the request wins). */
+    validityPeriodSeconds: int(60, 259_200).default(86_400),
     /** Time the send Lambda waits for Sinch's answer. */
     sinchTimeoutMs: int(1000, 20_000).default(10_000),
     /** Longest wait of a send Lambda for its slot of the account's throughput. */

@@ -40,6 +40,7 @@ export const ENV = {
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
   webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
   webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
+  validityPeriodSeconds: 'VALIDITY_PERIOD_SECONDS',
 } as const;
 
 const name = z.string().check(z.minLength(1));
@@ -121,6 +122,8 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  /** The account's default validity-period of messages (seconds, 60 to 259,200). */
+  validityPeriodSeconds: z._default(positiveInt.check(z.gte(60), z.lte(259_200)), 86_400),
 } as const;
 
 type Schemas = typeof schemas;

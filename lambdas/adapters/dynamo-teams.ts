@@ -49,6 +49,9 @@ export class DynamoTeams implements TeamDirectory {
       limits: { perSecond: Number(item.perSecond), perDay: Number(item.perDay) },
       revoked: item.revoked === true,
       ...(quietHours ? { quietHours } : {}),
+      ...(typeof item.validityPeriodSeconds === 'number'
+        ? { validityPeriodSeconds: item.validityPeriodSeconds }
+        : {}),
     };
   }
 

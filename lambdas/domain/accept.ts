@@ -30,6 +30,7 @@ import {
   type TemplateRepository,
 } from './templates';
 import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from './mms';
+import { DEFAULT_VALIDITY_SECONDS, extractValidity, validUntil } from './messages/validity';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -44,6 +45,8 @@ export interface AcceptDeps {
   readonly defaultServiceId?: string;
   /** Enqueue attempts before the request is answered 503. */
   readonly enqueueAttempts: number;
+  /** The account's default `validity-period` (seconds); 86,400 when not set. */
+  readonly defaultValidityPeriodSeconds?: number;
 }
 
 export interface AcceptInput {
@@ -81,15 +84,25 @@ export function acceptSubmission(deps: AcceptDeps) {
     const parsed = parseJsonBody(input.body);
     if (!parsed.ok) throw invalid(parsed.violations);
     const scheduling = extractScheduling(parsed.value, now);
-    const validated = validateRequest(scheduling.body, {
+    const validity = extractValidity(scheduling.body, scheduling.sendAt);
+    const validated = validateRequest(validity.body, {
       now,
       allowedSenders: team.allowedSenders,
       requireServiceId: deps.requireServiceId,
       ...(deps.defaultServiceId ? { defaultServiceId: deps.defaultServiceId } : {}),
     });
-    if (!validated.ok || scheduling.violations.length > 0) {
-      throw invalid([...(validated.ok ? [] : validated.violations), ...scheduling.violations]);
+    if (!validated.ok || scheduling.violations.length > 0 || validity.violations.length > 0) {
+      throw invalid([
+        ...(validated.ok ? [] : validated.violations),
+        ...scheduling.violations,
+        ...validity.violations,
+      ]);
     }
+    const validSeconds =
+      validity.validityPeriodSeconds ??
+      team.validityPeriodSeconds ??
+      deps.defaultValidityPeriodSeconds ??
+      DEFAULT_VALIDITY_SECONDS;
     const request = validated.request;
 
     const key = input.idempotencyKey;
@@ -121,7 +134,14 @@ export function acceptSubmission(deps: AcceptDeps) {
       const response =
         request.action === 'savemms'
           ? await acceptTemplate(deps, team, request, now)
-          : await acceptSends(deps, team, request, now, scheduling, key);
+          : await acceptSends(
+              deps,
+              team,
+              request,
+              now,
+              { ...scheduling, validUntil: validUntil(scheduling.sendAt ?? now, validSeconds) },
+              key,
+            );
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -138,7 +158,7 @@ async function acceptSends(
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
-  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & { validUntil: string },
   idempotencyKey: string | undefined,
 ): Promise<StoredResponse> {
   const recipients = expandGroup(request);
@@ -160,7 +180,10 @@ async function acceptSends(
   const idFor = (suffix: string) =>
     idempotencyKey === undefined ? deps.ids.messageId() : derivedMessageId(team.id, idempotencyKey, suffix);
   const groupId = resolved.length > 1 ? idFor('group') : undefined;
-  const records = resolved.map((r, i) => newMessage(idFor(String(i)), team, r, now, groupId, sendAt));
+  const records = resolved.map((r, i) => ({
+    ...newMessage(idFor(String(i)), team, r, now, groupId, sendAt),
+    validUntil: scheduling.validUntil,
+  }));
   for (const record of records) {
     if (sendAt) await scheduleRecorded(deps, record, sendAt);
     else await enqueueRecorded(deps, record);

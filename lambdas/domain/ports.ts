@@ -16,6 +16,8 @@ export interface Team {
   readonly revoked: boolean;
   /** No message goes out inside these hours (local time), unless a request says `ignore-quiet-hours`. */
   readonly quietHours?: QuietHours;
+  /** The team's default `validity-period` in seconds (else the account's). */
+  readonly validityPeriodSeconds?: number;
 }
 
 export interface HistoryEntry {
@@ -44,6 +46,8 @@ export interface MessageRecord {
   readonly groupId?: string;
   /** When a scheduled message goes out (ISO 8601, UTC). */
   readonly sendAt?: string;
+  /** Not sent after this (ISO 8601): its validity period from the intended send time. */
+  readonly validUntil?: string;
   readonly sinchTrackingId?: string;
   readonly lastErrorCode?: string;
   readonly lastErrorInfo?: string;

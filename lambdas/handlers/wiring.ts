@@ -34,6 +34,7 @@ export function buildAccept() {
     'sendDlqUrl',
     'requireServiceId',
     'defaultServiceId',
+    'validityPeriodSeconds',
   ]);
   return acceptSubmission({
     messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
@@ -47,5 +48,6 @@ export function buildAccept() {
     requireServiceId: config.requireServiceId,
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
+    defaultValidityPeriodSeconds: config.validityPeriodSeconds,
   });
 }

@@ -14,7 +14,7 @@ export interface SchedulingAccess {
 }
 
 export interface AcceptAccessProps {
-  readonly config: Pick<GatewayConfig, 'requireServiceId' | 'sinchServiceId'>;
+  readonly config: Pick<GatewayConfig, 'requireServiceId' | 'sinchServiceId' | 'validityPeriodSeconds'>;
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
@@ -36,7 +36,8 @@ export class AcceptAccess {
     const { props } = this;
     fn.setEnv('sendQueueUrl', props.sendQueue.queueUrl)
       .setEnv('sendDlqUrl', props.sendDeadLetterQueue.queueUrl)
-      .setEnv('requireServiceId', String(props.config.requireServiceId));
+      .setEnv('requireServiceId', String(props.config.requireServiceId))
+      .setEnv('validityPeriodSeconds', String(props.config.validityPeriodSeconds));
     if (props.config.sinchServiceId !== undefined) fn.setEnv('defaultServiceId', props.config.sinchServiceId);
     fn.grantTable('messagesTable', props.messagesTable, { items: ['PutItem', 'UpdateItem'] })
       // savemms records a template; sendsavedmms resolves one by gateway id or Sinch mms-id.

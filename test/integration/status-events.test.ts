@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
+import { DynamoMessageRepository } from '../../lambdas/adapters/message-repository';
+import { SqsSendQueue } from '../../lambdas/adapters/sqs-send-queue';
+import type { MessageRecord } from '../../lambdas/domain/ports';
 import { call, send, sendmms, startWebhookReceiver, waitFor, waitForState } from './helpers';
 
 let gw: LocalGateway;
@@ -150,5 +153,119 @@ describe('one status event and one webhook per cause', () => {
     const event = await expectOneEvent(id, 'scheduled', 'rescheduled');
     expect(event).toMatchObject({ 'old-state': 'scheduled', 'send-at': sendAt });
     await waitForState(gw, id, ['scheduled']);
+  });
+
+  it('expired before send: a queued message past its validity is never sent (GW-EXPIRED-BEFORE-SEND)', async () => {
+    // A message that waited (pacing, quiet hours, retries) past its validity: recorded as accept records it, with
+    // its validity ended a minute ago, then queued for the send workers.
+    const acceptedAt = new Date(Date.now() - 3_600_000);
+    const id = `mms_expired${Date.now()}`;
+    const repository = new DynamoMessageRepository(gw.db, gw.tables.messages);
+    const created = await repository.create({
+      id,
+      teamId: 'local-dev',
+      request: sendmms('15550000001') as MessageRecord['request'],
+      state: 'queued',
+      createdAt: acceptedAt.toISOString(),
+      updatedAt: acceptedAt.toISOString(),
+      attempts: 0,
+      validUntil: new Date(Date.now() - 60_000).toISOString(),
+      history: [{ at: acceptedAt.toISOString(), event: 'accepted', state: 'queued' }],
+    });
+    expect(created).toBe(true);
+    const sentBefore = gw.simulator.requests().length;
+    await new SqsSendQueue(gw.sqs, gw.queues.send, gw.queues.sendDlq).enqueue(id);
+    const event = await expectOneEvent(id, 'expired', 'expired');
+    expect(event).toMatchObject({ 'old-state': 'queued', code: 'GW-EXPIRED-BEFORE-SEND', attempts: 0 });
+    expect(
+      gw.simulator
+        .requests()
+        .slice(sentBefore)
+        .some((r) => JSON.stringify(r).includes(id)),
+    ).toBe(false);
+    const looked = await waitForState(gw, id, ['expired']);
+    expect(looked['last-error-code']).toBe('GW-EXPIRED-BEFORE-SEND');
+  });
+});
+
+describe('validity-period on the API', () => {
+  it('refuses a bad validity-period and an mms-expiry-timestamp before send-at, all at once', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const answer = await send(
+      gw,
+      sendmms('15550000001', {
+        'validity-period': 30,
+        'send-at': sendAt.toISOString(),
+        'mms-expiry-timestamp': new Date(sendAt.getTime() - 60_000).toISOString(),
+      }),
+    );
+    expect(answer.status).toBe(400);
+    const codes = (answer.body.errors as Array<{ code: string }>).map((e) => e.code).sort();
+    expect(codes).toEqual(['GW-EXPIRY-BEFORE-SEND-AT', 'GW-INVALID-VALIDITY-PERIOD']);
+  });
+
+  it('records the validity from the intended send time: send-at + validity-period', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const id = await accept('15550000001', { 'validity-period': 600, 'send-at': sendAt.toISOString() });
+    const stored = await new DynamoMessageRepository(gw.db, gw.tables.messages).get(id);
+    expect(stored?.validUntil).toBe(new Date(sendAt.getTime() + 600_000).toISOString());
+    // The default (86,400 s) when none is given.
+    const plain = await accept('15550000001');
+    const record = await new DynamoMessageRepository(gw.db, gw.tables.messages).get(plain);
+    expect(Date.parse(record?.validUntil ?? '') - Date.parse(record?.createdAt ?? '')).toBe(86_400_000);
+  });
+});
+
+describe('template events (mms.template-status-changed), on the bus and to the webhook', () => {
+  const saveTemplate = async (name: string, slide: unknown[]) => {
+    const saved = await send(gw, {
+      action: 'savemms',
+      name,
+      'message-subject': 'Spring sale',
+      'fallback-sms-text': 'Spring sale',
+      slide,
+    });
+    expect(saved.status).toBe(202);
+    return String(saved.body['template-id']);
+  };
+  const templateEvents = (id: string) =>
+    gw.putEvents
+      .filter((e) => e.detailType === 'mms.template-status-changed')
+      .map((e) => e.detail as Record<string, unknown>)
+      .filter((d) => d['template-id'] === id);
+  async function expectOneTemplateEvent(id: string, newState: string) {
+    await waitFor(`template ${id} ${newState} on the bus and at the webhook`, () =>
+      Promise.resolve(
+        templateEvents(id).length > 0 && receiver.received.some((r) => r.detail['template-id'] === id)
+          ? true
+          : undefined,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const onBus = templateEvents(id);
+    expect(onBus).toHaveLength(1); // only the outcome: not submitting or transcoding
+    expect(onBus[0]?.['new-state']).toBe(newState);
+    const hooks = receiver.received.filter((r) => r.detail['template-id'] === id);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({ valid: true, type: 'mms.template-status-changed', detail: onBus[0] });
+    return onBus[0] as Record<string, unknown>;
+  }
+
+  it('ready (N003)', async () => {
+    const id = await saveTemplate('events-ready', [{ 'message-text': 'Hello' }]);
+    const event = await expectOneTemplateEvent(id, 'ready');
+    expect(event).toMatchObject({
+      code: 'N003',
+      name: 'events-ready',
+      team: 'local-dev',
+      'old-state': 'transcoding',
+    });
+  });
+
+  it('failed (E002) with the failing media', async () => {
+    const id = await saveTemplate('events-failed', [{ audio: { url: 'https://cdn.example.com/a.mp3' } }]);
+    const event = await expectOneTemplateEvent(id, 'failed');
+    expect(event).toMatchObject({ code: 'E002', 'failed-media-type': 'audio' });
+    expect(String(event.reason)).toContain('audio');
   });
 });
