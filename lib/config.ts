@@ -217,6 +217,26 @@ export const gatewayConfigSchema = z
       .strict()
       .default({}),
 
+    /**
+     * Optional stable URL for teams: an API Gateway custom domain (regional, TLS 1.2) mapped to the ingest API,
+     * with an ACM certificate of the same region. Without it the URL is the execute-api one (IngestApiUrl).
+     */
+    customDomain: z
+      .object({
+        domainName: z
+          .string({ error: 'must be a host name such as mms.example.com' })
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            error: 'must be a lower-case host name such as mms.example.com',
+          }),
+        certificateArn: z
+          .string({ error: 'must be an ACM certificate ARN' })
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+            error: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+          }),
+      })
+      .strict()
+      .optional(),
+
     /** Who receives the alarms (SNS email subscription; confirm the e-mail after the first deploy). */
     alarmEmail: z.email({ error: 'must be an e-mail address' }),
     logRetentionDays: z

@@ -18,6 +18,7 @@ import { SendPipeline } from '../constructs/send-pipeline';
 import { StatusProcessing } from '../constructs/status-processing';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
 import { StatusPublishing } from '../constructs/status-publishing';
+import { CustomDomain } from '../constructs/custom-domain';
 import { removalPolicyOf } from './stateful-stack';
 
 /** The stateful resources the code works on, passed as typed references from the StatefulStack. */
@@ -276,6 +277,10 @@ export class StatelessStack extends Stack {
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
     });
+
+    if (config.customDomain) {
+      new CustomDomain(this, 'CustomDomain', { ...config.customDomain, api: this.ingestApi.api });
+    }
 
     new CfnOutput(this, 'IngestApiUrl', {
       value: this.ingestApi.api.urlForPath('/v2/'),

@@ -263,7 +263,7 @@ describe('template events (mms.template-status-changed), on the bus and to the w
   });
 
   it('failed (E002) with the failing media', async () => {
-    const id = await saveTemplate('events-failed', [{ audio: { url: 'https://cdn.example.com/a.mp3' } }]);
+    const id = await saveTemplate('fail-events', [{ audio: { url: 'https://cdn.example.com/a.mp3' } }]);
     const event = await expectOneTemplateEvent(id, 'failed');
     expect(event).toMatchObject({ code: 'E002', 'failed-media-type': 'audio' });
     expect(String(event.reason)).toContain('audio');
