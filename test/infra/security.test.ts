@@ -33,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all eleven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(11);
+  it('runs all twelve handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(12);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
