@@ -173,6 +173,15 @@ function requestSchemas(): Record<string, Json> {
         type: 'boolean',
         description: 'Gateway extension: send even inside your team’s quiet hours.',
       };
+      properties['validity-period'] = {
+        type: 'integer',
+        minimum: 60,
+        maximum: 259_200,
+        description:
+          'Gateway extension: seconds after the intended send time (send-at, or acceptance) after which a ' +
+          'message not yet accepted by Sinch is never sent and ends `expired` with GW-EXPIRED-BEFORE-SEND ' +
+          '(default: the team’s, else the deployment’s, 86,400; GW-INVALID-VALIDITY-PERIOD).',
+      };
     }
   }
   at(out, 'SendMmsRequest').description = 'Send an MMS (Sinch `sendmms`).';
@@ -211,6 +220,7 @@ function scheduleMessageSchema(send: Json, action: 'sendmms' | 'sendsavedmms'): 
     'send-at': _sendAt,
     'mms-expiry-timestamp': _expiry,
     'fallback-sms-link-expiration': _linkExpiry,
+    'validity-period': _validity,
     ...properties
   } = at(copy, 'properties');
   properties['ignore-quiet-hours'] = {
