@@ -272,6 +272,8 @@ export class StatelessStack extends Stack {
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       processorDeadLetterQueue: this.statusProcessing.processorDeadLetterQueue,
+      publisherFunction: this.statusPublishing.publisher.function,
+      publisherDeadLetterQueue: this.statusPublishing.deadLetterQueue,
       eventsDeadLetterQueue: stateful.queues.eventsDlq,
       webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,

@@ -78,8 +78,10 @@ describe('one status event and one webhook per cause', () => {
   it('delivered (postback N102)', async () => {
     const id = await accept('15550000001', { 'client-reference': 'order-1' });
     const event = await expectOneEvent(id, 'delivered', 'postback');
+    // On a very busy machine the sweep may have parked it as `unknown` first (UNKNOWN_AFTER_SECONDS is short
+    // here); the late N102 still moves it, and that is the one event.
+    expect(['sent', 'unknown']).toContain(event['old-state']);
     expect(event).toMatchObject({
-      'old-state': 'sent',
       code: 'N102',
       team: 'local-dev',
       to: '*******0001',
