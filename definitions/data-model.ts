@@ -37,6 +37,7 @@ export const INDEX = {
   messagesByClientReference: 'by-client-reference',
   messagesOpenByAge: 'open-by-age',
   messagesRedactDue: 'redact-due',
+  messagesByTeamAccepted: 'by-team-accepted',
   templatesByTeam: 'by-team',
   templatesByMmsId: 'by-mms-id',
   templatesBySinchTrackingId: 'by-sinch-tracking-id',
@@ -66,8 +67,12 @@ export const TABLES = {
       { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
       // Sparse: messages whose content is not redacted yet carry `redactShard` (privacy/retention.ts).
       { indexName: INDEX.messagesRedactDue, partitionKey: S('redactShard'), sortKey: S('redactAfter') },
+      // Message search and stats: a team's messages by accepted time (GET /v2/messages), never a Scan.
+      { indexName: INDEX.messagesByTeamAccepted, partitionKey: S('teamId'), sortKey: S('createdAt') },
     ],
     ttlAttribute: 'expiresAt',
+    // The outbox: every state written here becomes one status event (the status publisher reads the stream).
+    stream: 'NEW_AND_OLD_IMAGES',
   },
   /** Saved MMS templates (savemms) and their transcoding state. */
   templates: {
@@ -78,6 +83,8 @@ export const TABLES = {
       { indexName: INDEX.templatesByMmsId, partitionKey: S('mmsId') },
       { indexName: INDEX.templatesBySinchTrackingId, partitionKey: S('sinchTrackingId') },
     ],
+    // Template outcomes (ready, failed) become `mms.template-status-changed` events, like message states.
+    stream: 'NEW_AND_OLD_IMAGES',
   },
   /** Raw postbacks, stored once per (tracking-id, code, timestamp); the stream feeds the status processor. */
   postbacks: {

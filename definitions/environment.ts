@@ -52,6 +52,7 @@ export const ENV = {
   mediaLimitsKb: 'MEDIA_LIMITS_KB',
   mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
   retentionDaySeconds: 'RETENTION_DAY_SECONDS',
+  validityPeriodSeconds: 'VALIDITY_PERIOD_SECONDS',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

@@ -32,7 +32,14 @@ export const INGEST_ROUTES: readonly RouteDefinition[] = [
     path: '/v2/messages',
     handler: 'query',
     authorization: 'api-key',
-    operationId: 'findMessagesByClientReference',
+    operationId: 'searchMessages',
+  },
+  {
+    method: 'GET',
+    path: '/v2/messages/stats',
+    handler: 'query',
+    authorization: 'api-key',
+    operationId: 'messageStats',
   },
   {
     method: 'GET',

@@ -132,6 +132,8 @@ export const gatewayConfigSchema = z
       .default('warn'),
     /** The media preflight's time budget per request, in ms. */
     mediaCheckBudgetMs: int(100, 20_000).default(2_500),
+    /** The account's default validity-period of messages in seconds (a team's default or the request wins). */
+    validityPeriodSeconds: int(60, 259_200).default(86_400),
     /** Time the send Lambda waits for Sinch's answer. */
     sinchTimeoutMs: int(1000, 20_000).default(10_000),
     /** Longest wait of a send Lambda for its slot of the account's throughput. */
@@ -241,6 +243,26 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .default({}),
+
+    /**
+     * Optional stable URL for teams: an API Gateway custom domain (regional, TLS 1.2) mapped to the ingest API,
+     * with an ACM certificate of the same region. Without it the URL is the execute-api one (IngestApiUrl).
+     */
+    customDomain: z
+      .object({
+        domainName: z
+          .string({ error: 'must be a host name such as mms.example.com' })
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            error: 'must be a lower-case host name such as mms.example.com',
+          }),
+        certificateArn: z
+          .string({ error: 'must be an ACM certificate ARN' })
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+            error: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+          }),
+      })
+      .strict()
+      .optional(),
 
     /** Who receives the alarms (SNS email subscription; confirm the e-mail after the first deploy). */
     alarmEmail: z.email({ error: 'must be an e-mail address' }),

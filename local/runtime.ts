@@ -262,6 +262,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const statusPublisher = (await import('../lambdas/handlers/status-publisher')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
     const suppressions = (await import('../lambdas/handlers/suppressions')).handler as unknown as ApiHandler;
@@ -331,6 +335,24 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     stops.push(async () => {
       await processor?.stop();
     });
+
+    // The status publisher (outbox) on the messages and templates tables' streams, as deployed.
+    for (const tableName of [tables.messages, tables.templates]) {
+      const outbox = await startStreamPoller({
+        endpoint: dynamoLocal.endpoint,
+        tableName,
+        handler: statusPublisher,
+        batchSize: 100,
+        pollIntervalMs: 100,
+        bisectOnError: true,
+        maxRetries: 5,
+        onFailure: (records) => {
+          console.error(`status publisher: ${records.length} record(s) sent to the on-failure destination`);
+          return Promise.resolve();
+        },
+      });
+      stops.push(() => outbox.stop());
+    }
 
     // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
     // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.

@@ -123,6 +123,8 @@ const schemas = {
     () => DEFAULT_KEYWORDS,
   ),
   ...mediaAndPrivacySchemas,
+  /** The account's default validity-period of messages (seconds, 60 to 259,200). */
+  validityPeriodSeconds: z._default(positiveInt.check(z.gte(60), z.lte(259_200)), 86_400),
 } as const;
 
 type Schemas = typeof schemas;

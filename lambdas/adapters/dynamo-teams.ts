@@ -64,6 +64,9 @@ export class DynamoTeams implements TeamDirectory {
       revoked: item.revoked === true,
       ...(quietHours ? { quietHours } : {}),
       ...readTeamSettings(item),
+      ...(typeof item.validityPeriodSeconds === 'number'
+        ? { validityPeriodSeconds: item.validityPeriodSeconds }
+        : {}),
     };
   }
 

@@ -26,18 +26,18 @@ const config = loadConfig([
   'messagesTable',
   'templatesTable',
   'postbacksTable',
-  'eventBusName',
   'correlationWindowSeconds',
   'teamsTable',
   'suppressionsTable',
   'consentKeywords',
+  'eventBusName',
 ]);
+// Inbound (MO) events only: message status events come from the messages table's stream (status publisher).
 const events = new EventBridgePublisher(eventBridge(), config.eventBusName);
 
 export const applyStoredPostback = processPostback({
   messages: countedMessages(config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
-  events,
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),

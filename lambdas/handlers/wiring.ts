@@ -37,6 +37,7 @@ export function buildAccept() {
     'requireServiceId',
     'defaultServiceId',
     'suppressionsTable',
+    'validityPeriodSeconds',
   ]);
   return acceptSubmission({
     messages: countedMessages(config.messagesTable),
@@ -53,5 +54,6 @@ export function buildAccept() {
     suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
     media: buildMediaGate(),
     retentionDaySeconds: retentionDaySeconds(),
+    defaultValidityPeriodSeconds: config.validityPeriodSeconds,
   });
 }

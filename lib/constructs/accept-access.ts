@@ -16,7 +16,11 @@ export interface SchedulingAccess {
 export interface AcceptAccessProps {
   readonly config: Pick<
     GatewayConfig,
-    'requireServiceId' | 'sinchServiceId' | 'mediaCheckDefault' | 'mediaCheckBudgetMs'
+    | 'requireServiceId'
+    | 'sinchServiceId'
+    | 'mediaCheckDefault'
+    | 'mediaCheckBudgetMs'
+    | 'validityPeriodSeconds'
   >;
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
@@ -45,7 +49,8 @@ export class AcceptAccess {
       .setEnv('sendDlqUrl', props.sendDeadLetterQueue.queueUrl)
       .setEnv('requireServiceId', String(props.config.requireServiceId))
       .setEnv('mediaCheckDefault', props.config.mediaCheckDefault)
-      .setEnv('mediaCheckBudgetMs', String(props.config.mediaCheckBudgetMs));
+      .setEnv('mediaCheckBudgetMs', String(props.config.mediaCheckBudgetMs))
+      .setEnv('validityPeriodSeconds', String(props.config.validityPeriodSeconds));
     if (props.config.sinchServiceId !== undefined) fn.setEnv('defaultServiceId', props.config.sinchServiceId);
     fn.grantTable('messagesTable', props.messagesTable, { items: ['PutItem', 'UpdateItem'] })
       // savemms records a template; sendsavedmms resolves one by gateway id or Sinch mms-id.

@@ -22,6 +22,7 @@ export type HandlerName =
   | 'send'
   | 'postback'
   | 'status-processor'
+  | 'status-publisher'
   | 'sweep'
   | 'webhook'
   | 'suppressions';

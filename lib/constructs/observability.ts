@@ -34,6 +34,9 @@ export interface ObservabilityProps {
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly processorDeadLetterQueue: IQueue;
+  /** The status publisher (outbox) and its dead-letter queue. */
+  readonly publisherFunction: IFunction;
+  readonly publisherDeadLetterQueue: IQueue;
   /** Send-requested events the events worker or EventBridge could not get through. */
   readonly eventsDeadLetterQueue: IQueue;
   /** Status events the webhook worker or EventBridge could not get through. */
@@ -65,7 +68,7 @@ const EVENT_AND_WEBHOOK_METRICS = [
  * Alarms, an encrypted SNS topic that e-mails them, and one dashboard. Each alarm has a runbook entry in
  * docs/operations.md under its name: SendDlqNotEmpty, ProcessorDlqNotEmpty, EventsDlqNotEmpty,
  * WebhookDlqNotEmpty, SendErrors, SendThrottles, SendRetries, SendQueueBacklog, IngestApi5xx, PostbackApi5xx,
- * ProcessorIteratorAge, SweepErrors and OrphanPostbacks.
+ * ProcessorIteratorAge, PublisherDlqNotEmpty, PublisherIteratorAge, SweepErrors and OrphanPostbacks.
  */
 export class Observability extends Construct {
   readonly topic: Topic;
@@ -137,6 +140,12 @@ export class Observability extends Construct {
       0,
     );
     alarm(
+      'PublisherDlqNotEmpty',
+      'Messages/templates stream records failed every retry of the status publisher: their status events were not published.',
+      deadLetters(props.publisherDeadLetterQueue),
+      0,
+    );
+    alarm(
       'EventsDlqNotEmpty',
       'mms.send-requested events are in the events dead-letter queue (the events worker failed on them 5 times, or EventBridge could not deliver them to the events queue).',
       deadLetters(props.eventsDeadLetterQueue),
@@ -188,6 +197,12 @@ export class Observability extends Construct {
       'ProcessorIteratorAge',
       'The status processor is more than 5 minutes behind the postbacks stream.',
       props.processorFunction.metric('IteratorAge', { statistic: 'Maximum', period: five }),
+      5 * 60 * 1000,
+    );
+    alarm(
+      'PublisherIteratorAge',
+      'The status publisher is more than 5 minutes behind the messages or templates stream: status events are late.',
+      props.publisherFunction.metric('IteratorAge', { statistic: 'Maximum', period: five }),
       5 * 60 * 1000,
     );
     alarm(

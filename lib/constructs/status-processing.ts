@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -21,7 +21,6 @@ export interface StatusProcessingProps {
   readonly templatesTable: ITable;
   /** Must have a stream: its new items drive the status processor. */
   readonly postbacksTable: ITable;
-  readonly eventBus: IEventBus;
   /** Name prefix of the processor's dead-letter queue. */
   readonly namePrefix: string;
 }
@@ -49,13 +48,12 @@ export class StatusProcessing extends Construct {
       queryIndexes: [INDEX.templatesBySinchTrackingId, INDEX.templatesByMmsId],
     };
     const statusEnvironment = {
-      eventBusName: props.eventBus.eventBusName,
       ...(correlation !== undefined ? { correlationWindowSeconds: String(correlation) } : {}),
     };
 
     this.processor = new GatewayFunction(this, 'Processor', {
       handler: 'status-processor',
-      description: 'Applies stored Sinch postbacks to message states and publishes status events',
+      description: 'Applies stored Sinch postbacks to message states (the status publisher publishes them)',
       defaults: props.defaults,
       timeout: Duration.seconds(30),
       environment: statusEnvironment,
@@ -67,7 +65,6 @@ export class StatusProcessing extends Construct {
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
       .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] });
-    props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {
       queueName: `${props.namePrefix}-status-processor-dlq`,
@@ -118,7 +115,6 @@ export class StatusProcessing extends Construct {
         items: ['UpdateItem', 'DeleteItem'],
         queryIndexes: [INDEX.postbacksByState],
       });
-    props.eventBus.grantPutEventsTo(this.sweep.role);
 
     new Rule(this, 'EveryMinute', {
       description: 'Runs the status sweep',

@@ -17,6 +17,8 @@ import { PostbackApi } from '../constructs/postback-api';
 import { SendPipeline } from '../constructs/send-pipeline';
 import { StatusProcessing } from '../constructs/status-processing';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
+import { StatusPublishing } from '../constructs/status-publishing';
+import { CustomDomain } from '../constructs/custom-domain';
 import { removalPolicyOf } from './stateful-stack';
 
 /** The stateful resources the code works on, passed as typed references from the StatefulStack. */
@@ -51,6 +53,7 @@ export class StatelessStack extends Stack {
   readonly sendPipeline: SendPipeline;
   readonly statusProcessing: StatusProcessing;
   readonly webhookDelivery: WebhookDelivery;
+  readonly statusPublishing: StatusPublishing;
   readonly observability: Observability;
   readonly functions: Readonly<Record<string, GatewayFunction>>;
 
@@ -118,7 +121,7 @@ export class StatelessStack extends Stack {
     })
       .grantTable('messagesTable', tables.messages, {
         items: ['GetItem'],
-        queryIndexes: [INDEX.messagesByClientReference],
+        queryIndexes: [INDEX.messagesByClientReference, INDEX.messagesByTeamAccepted],
       })
       .grantTable('templatesTable', tables.templates, {
         items: ['GetItem'],
@@ -235,6 +238,15 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       postbacksTable: tables.postbacks,
+      namePrefix: prefix,
+    });
+
+    this.statusPublishing = new StatusPublishing(this, 'StatusPublishing', {
+      defaults,
+      config,
+      messagesTable: tables.messages,
+      templatesTable: tables.templates,
+      controlTable: tables.control,
       eventBus: stateful.eventBus,
       namePrefix: prefix,
     });
@@ -271,6 +283,7 @@ export class StatelessStack extends Stack {
       postback,
       statusProcessor: this.statusProcessing.processor,
       sweep: this.statusProcessing.sweep,
+      statusPublisher: this.statusPublishing.publisher,
       webhook: this.webhookDelivery.worker,
     };
 
@@ -286,11 +299,17 @@ export class StatelessStack extends Stack {
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       processorDeadLetterQueue: this.statusProcessing.processorDeadLetterQueue,
+      publisherFunction: this.statusPublishing.publisher.function,
+      publisherDeadLetterQueue: this.statusPublishing.deadLetterQueue,
       eventsDeadLetterQueue: stateful.queues.eventsDlq,
       webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
     });
+
+    if (config.customDomain) {
+      new CustomDomain(this, 'CustomDomain', { ...config.customDomain, api: this.ingestApi.api });
+    }
 
     new CfnOutput(this, 'IngestApiUrl', {
       value: this.ingestApi.api.urlForPath('/v2/'),

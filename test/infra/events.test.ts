@@ -3,9 +3,8 @@
  * the Scheduler group and execution role, who may manage schedules, and the two queue workers.
  */
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../definitions/environment';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { GATEWAY_EVENT_SOURCE } from '../../lib/config';
 import { STATUS_CHANGED_PATTERN } from '../../lib/constructs/event-routing';
@@ -110,7 +109,10 @@ describe('event routing', () => {
   });
 
   it("filters status events by the gateway's own source and detail type (lambdas/adapters, lambdas/domain)", () => {
-    expect(STATUS_CHANGED_PATTERN).toEqual({ source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] });
+    expect(STATUS_CHANGED_PATTERN).toEqual({
+      source: [EVENT_SOURCE],
+      'detail-type': [STATUS_CHANGED, 'mms.template-status-changed'],
+    });
     expect(GATEWAY_EVENT_SOURCE).toBe(EVENT_SOURCE);
   });
 

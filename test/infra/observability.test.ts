@@ -48,6 +48,8 @@ describe('alarms', () => {
     'IngestApi5xx',
     'PostbackApi5xx',
     'ProcessorIteratorAge',
+    'PublisherDlqNotEmpty',
+    'PublisherIteratorAge',
     'SweepErrors',
     'OrphanPostbacks',
   ])('%s notifies the topic and links its runbook', (name) => {
@@ -61,6 +63,7 @@ describe('alarms', () => {
     for (const name of [
       'SendDlqNotEmpty',
       'ProcessorDlqNotEmpty',
+      'PublisherDlqNotEmpty',
       'EventsDlqNotEmpty',
       'WebhookDlqNotEmpty',
     ]) {

@@ -76,13 +76,12 @@ describe('status processing', () => {
     expect(sweepRule?.ScheduleExpression).toBe('rate(1 minute)');
   });
 
-  it('gives the processor, the sweep and the events worker PutEvents on the gateway bus, and no one else', () => {
+  it('gives the status publisher and the events worker PutEvents on the gateway bus, and no one else', () => {
     const withPut = Object.entries(resources(dev.stateless, 'AWS::IAM::Policy'))
       .filter(([, p]) => text(props(p).PolicyDocument).includes('events:PutEvents'))
       .map(([, p]) => text(props(p).Roles));
-    expect(withPut).toHaveLength(3);
-    expect(withPut.join()).toMatch(/StatusProcessingProcessorRole/);
-    expect(withPut.join()).toMatch(/StatusProcessingSweepRole/);
+    expect(withPut).toHaveLength(2);
+    expect(withPut.join()).toMatch(/StatusPublishingPublisherRole/);
     expect(withPut.join()).toMatch(/EventSendsWorkerRole/);
   });
 });

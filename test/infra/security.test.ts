@@ -32,8 +32,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all eleven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(11);
+  it('runs all twelve handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(12);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -236,12 +236,13 @@ describe('ingest API', () => {
   const routes = apiRoutes(prod, 'mms-gateway-prod-ingest');
   const functionArnOf = (route: string): string => text((routes[route]?.Integration as Json).Uri);
 
-  it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
+  it('has the routes: POST /v2/, GET /v2/messages[/stats|/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
     expect(Object.keys(routes).sort()).toEqual([
       'DELETE /v2/messages/{id}',
       'DELETE /v2/messages/{id}/content',
       'DELETE /v2/schedules/{id}',
       'GET /v2/messages',
+      'GET /v2/messages/stats',
       'GET /v2/messages/{id}',
       'GET /v2/openapi.json',
       'GET /v2/schedules',

@@ -1,6 +1,10 @@
 /** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LocalGateway } from '../../local/runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
+import { verifyWebhookSignature } from '../../lambdas/domain/webhooks/webhooks';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -108,3 +112,58 @@ export const localDynamoClient = (endpoint: string): DynamoDBClient =>
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
+/** A webhook POST the receiver got: raw body, whether its signature verified, and the parsed event. */
+export interface ReceivedWebhook {
+  readonly body: string;
+  readonly valid: boolean;
+  readonly eventId: string | undefined;
+  readonly type: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * Registers a webhook for `teamId` pointing at a server on 127.0.0.1 that records every POST and verifies its
+ * signature with the secret the registration returned (answers 200 when valid, 401 otherwise).
+ */
+export async function startWebhookReceiver(gw: LocalGateway, teamId: string) {
+  const received: ReceivedWebhook[] = [];
+  let secret = '';
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const header = req.headers['x-mms-gateway-signature'];
+      const valid = verifyWebhookSignature(
+        secret,
+        Array.isArray(header) ? header[0] : header,
+        body,
+        Math.floor(Date.now() / 1000),
+      );
+      const eventId = req.headers['x-mms-gateway-event-id'];
+      const parsed = JSON.parse(body) as { type: string; detail: Record<string, unknown> };
+      received.push({
+        body,
+        valid,
+        eventId: Array.isArray(eventId) ? eventId[0] : eventId,
+        type: parsed.type,
+        detail: parsed.detail,
+      });
+      res.writeHead(valid ? 200 : 401).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const webhooks = new DynamoWebhooks(gw.db, gw.tables.teams);
+  const { port } = server.address() as AddressInfo;
+  const set = await webhooks.setUrl(teamId, `http://127.0.0.1:${port}/hooks/mms`);
+  secret = set.created ? set.secret : '';
+  return {
+    received,
+    secret,
+    async stop() {
+      await webhooks.remove(teamId);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

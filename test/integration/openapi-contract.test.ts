@@ -26,6 +26,8 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
   'post /v2/ 500':
     'GW-INTERNAL: a gateway fault (an unexpected error, an authorizer failure); none can be provoked',
   'get /v2/messages 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/messages/stats 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/messages/stats 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/messages/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
   'post /v2/ 503':
     'GW-QUEUE-UNAVAILABLE needs the SQS queue to refuse messages; the emulator cannot be made to',
@@ -405,10 +407,28 @@ describe('GET /v2/messages and /v2/messages/{id}', () => {
     conforms('get', '/v2/messages', none);
   });
 
-  it('400: the list without a client-reference', async () => {
-    const answer = await call(url('/v2/messages'), { apiKey: gw.apiKey });
+  it('200: a search page; 400: bad search parameters', async () => {
+    const page = await call(url('/v2/messages?limit=2'), { apiKey: gw.apiKey });
+    expect(page.status).toBe(200);
+    conforms('get', '/v2/messages', page);
+    const answer = await call(url('/v2/messages?state=lost&limit=0'), { apiKey: gw.apiKey });
     expect(answer.status).toBe(400);
     conforms('get', '/v2/messages', answer);
+  });
+
+  it('GET /v2/messages/stats: 200, 400, 401 and 403', async () => {
+    const stats = await call(url('/v2/messages/stats'), { apiKey: gw.apiKey });
+    expect(stats.status).toBe(200);
+    conforms('get', '/v2/messages/stats', stats);
+    const bad = await call(url('/v2/messages/stats?since=never'), { apiKey: gw.apiKey });
+    expect(bad.status).toBe(400);
+    conforms('get', '/v2/messages/stats', bad);
+    const unauthorized = await call(url('/v2/messages/stats'));
+    expect(unauthorized.status).toBe(401);
+    conforms('get', '/v2/messages/stats', unauthorized);
+    const forbidden = await call(url('/v2/messages/stats'), { apiKey: revokedKey });
+    expect(forbidden.status).toBe(403);
+    conforms('get', '/v2/messages/stats', forbidden);
   });
 
   it('401 and 403 on both', async () => {

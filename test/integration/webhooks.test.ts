@@ -21,9 +21,10 @@ import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
 import { DynamoMessageRepository } from '../../lambdas/adapters/message-repository';
 import { WebhookHttpClient } from '../../lambdas/adapters/webhook-client';
 import type { MessageRecord } from '../../lambdas/domain/messages/ports';
-import { STATUS_CHANGED, statusChangedDetail } from '../../lambdas/domain/postbacks/parsing';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { verifyWebhookSignature, webhookQueueBody } from '../../lambdas/domain/webhooks/webhooks';
 import { Webhook } from 'standardwebhooks';
+import { messageStatusEvent } from '../../lambdas/domain/messages/status-events';
 
 const PREFIX = 'webhook-test';
 const region = 'us-east-1';
@@ -216,12 +217,15 @@ async function messageOf(team: string): Promise<MessageRecord> {
 /** Publishes (enqueues, as the EventBridge rule would) one status event of `message`; returns its detail. */
 async function publishStatus(message: MessageRecord, code = 'N102') {
   const ref = `${message.sinchTrackingId ?? ''}#${code}#${randomUUID()}`;
-  const detail = statusChangedDetail(
-    message,
-    'sent',
-    { trackingId: message.sinchTrackingId, code, timestamp: new Date().toISOString() },
-    ref,
-  );
+  const state = code === 'N101' ? 'sent' : 'delivered';
+  const after: MessageRecord = {
+    ...message,
+    state,
+    history: [...message.history, { at: new Date().toISOString(), event: 'postback', code, ref, state }],
+  };
+  const event = messageStatusEvent({ ...message, state: 'submitted' }, after);
+  // Each call is a distinct event (as distinct transitions are), whatever the message's stored history.
+  const detail = { ...event?.detail, 'event-id': `${message.id}:${ref}` };
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queues.webhook.url,

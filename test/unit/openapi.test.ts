@@ -351,7 +351,14 @@ describe('recurring-send schemas agree with the domain', () => {
   });
 
   it('takes as message a sendmms or sendsavedmms body without to, send-at and the fixed-time fields', () => {
-    const dropped = ['to', 'send-at', 'mms-expiry-timestamp', 'fallback-sms-link-expiration'];
+    // validity-period: recurring messages are checked at creation without the send extensions.
+    const dropped = [
+      'to',
+      'send-at',
+      'mms-expiry-timestamp',
+      'fallback-sms-link-expiration',
+      'validity-period',
+    ];
     for (const [id, send] of [
       ['ScheduleSendMms', 'SendMmsRequest'],
       ['ScheduleSendSavedMms', 'SendSavedMmsRequest'],

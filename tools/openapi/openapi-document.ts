@@ -184,6 +184,15 @@ function requestSchemas(): Record<string, Json> {
         type: 'boolean',
         description: 'Gateway extension: send even inside your team’s quiet hours.',
       };
+      properties['validity-period'] = {
+        type: 'integer',
+        minimum: 60,
+        maximum: 259_200,
+        description:
+          'Gateway extension: seconds after the intended send time (send-at, or acceptance) after which a ' +
+          'message not yet accepted by Sinch is never sent and ends `expired` with GW-EXPIRED-BEFORE-SEND ' +
+          '(default: the team’s, else the deployment’s, 86,400; GW-INVALID-VALIDITY-PERIOD).',
+      };
     }
   }
   at(out, 'SendMmsRequest').description = 'Send an MMS (Sinch `sendmms`).';
@@ -222,6 +231,7 @@ function scheduleMessageSchema(send: Json, action: 'sendmms' | 'sendsavedmms'): 
     'send-at': _sendAt,
     'mms-expiry-timestamp': _expiry,
     'fallback-sms-link-expiration': _linkExpiry,
+    'validity-period': _validity,
     ...properties
   } = at(copy, 'properties');
   properties['ignore-quiet-hours'] = {
@@ -704,11 +714,125 @@ function answerSchemas(): Record<string, Json> {
       required: ['templates'],
       additionalProperties: false,
     },
+    ...messageSearchSchemas(),
     MessageList: {
       type: 'object',
       description: 'Your team’s messages with this client-reference, oldest first (empty when none).',
       properties: { messages: { type: 'array', items: schemaRef('MessageView') } },
       required: ['messages'],
+      additionalProperties: false,
+    },
+  };
+}
+
+// GET /v2/messages (search, and the earlier lookup by client-reference) and GET /v2/messages/stats
+const queryParameter = (name: string, description: string, schema: Json): Json => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
+
+function messageSearchPaths(): Record<string, Json> {
+  const since = queryParameter('since', 'Accepted at or after (ISO 8601 with an offset).', {
+    type: 'string',
+    format: 'date-time',
+  });
+  const until = queryParameter('until', 'Accepted at or before (ISO 8601 with an offset).', {
+    type: 'string',
+    format: 'date-time',
+  });
+  return {
+    '/v2/messages': {
+      get: {
+        operationId: 'searchMessages',
+        tags: ['messages'],
+        summary: 'Search your team’s messages, newest first, a page at a time',
+        description:
+          'All filters are optional and combine. With `client-reference` as the only parameter the answer is the ' +
+          'earlier lookup by reference (`MessageList`: full views, oldest first); otherwise `MessageSearchResult`.',
+        parameters: [
+          queryParameter('state', 'One state or a comma-separated list.', { type: 'string' }),
+          since,
+          until,
+          queryParameter('to', 'Exact recipient number.', { type: 'string' }),
+          queryParameter('client-reference', 'Exact client-reference.', { type: 'string', minLength: 1 }),
+          queryParameter('group-id', 'Messages of one group send.', { type: 'string' }),
+          queryParameter('schedule-id', 'Messages of one recurring send.', { type: 'string' }),
+          queryParameter('limit', 'Messages per page, 1–100 (default 25).', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 100,
+          }),
+          queryParameter('cursor', 'The `next-cursor` of the previous page, unchanged.', { type: 'string' }),
+        ],
+        responses: {
+          '200': {
+            description: 'A page of messages (or the client-reference list).',
+            content: jsonContent({ anyOf: [schemaRef('MessageSearchResult'), schemaRef('MessageList')] }),
+          },
+          ...failures(400, 401, 403, 429, 500),
+        },
+      },
+    },
+    '/v2/messages/stats': {
+      get: {
+        operationId: 'messageStats',
+        tags: ['messages'],
+        summary: 'Counts per state of your team’s messages accepted in a time range (default: the last 24 h)',
+        parameters: [since, until],
+        responses: {
+          '200': { description: 'Counts per state.', content: jsonContent(schemaRef('MessageStats')) },
+          ...failures(400, 401, 403, 429, 500),
+        },
+      },
+    },
+  };
+}
+
+function messageSearchSchemas(): Record<string, Json> {
+  return {
+    MessageSummary: {
+      type: 'object',
+      description: 'A message in a search answer: the lookup view without its history.',
+      properties: {
+        'tracking-id': schemaRef('TrackingId'),
+        state: schemaRef('MessageState'),
+        action: { type: 'string', enum: ['sendmms', 'sendsavedmms'] },
+        to: { type: 'string' },
+        'client-reference': { type: 'string' },
+        'group-id': { type: 'string' },
+        'schedule-id': { type: 'string' },
+        'send-at': { type: 'string', format: 'date-time' },
+        attempts: { type: 'integer', minimum: 0 },
+        'last-error-code': { type: 'string' },
+        'created-at': { type: 'string', format: 'date-time' },
+        'updated-at': { type: 'string', format: 'date-time' },
+      },
+      required: ['tracking-id', 'state', 'action', 'to', 'attempts', 'created-at', 'updated-at'],
+      additionalProperties: false,
+    },
+    MessageSearchResult: {
+      type: 'object',
+      description: 'A page of your team’s messages, newest first; `next-cursor` is absent on the last page.',
+      properties: {
+        messages: { type: 'array', items: schemaRef('MessageSummary') },
+        'next-cursor': { type: 'string' },
+      },
+      required: ['messages'],
+      additionalProperties: false,
+    },
+    MessageStats: {
+      type: 'object',
+      description: 'Messages accepted in [since, until], per state (every state listed, 0 when none).',
+      properties: {
+        since: { type: 'string', format: 'date-time' },
+        until: { type: 'string', format: 'date-time' },
+        total: { type: 'integer', minimum: 0 },
+        states: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+      },
+      required: ['since', 'until', 'total', 'states'],
       additionalProperties: false,
     },
   };
@@ -927,23 +1051,8 @@ const OPERATIONS: Record<string, Json> = {
       ...failures(400, 401, 403, 409, 413, 429, 500, 503),
     },
   },
-  findMessagesByClientReference: {
-    tags: ['messages'],
-    summary: 'Your team’s messages with a client-reference',
-    parameters: [
-      {
-        name: 'client-reference',
-        in: 'query',
-        required: true,
-        description: 'The `client-reference` given when sending (E100 when missing).',
-        schema: { type: 'string', minLength: 1 },
-      },
-    ],
-    responses: {
-      '200': { description: 'The messages found.', content: jsonContent(schemaRef('MessageList')) },
-      ...failures(400, 401, 403, 429, 500),
-    },
-  },
+  // GET /v2/messages (search) and GET /v2/messages/stats.
+  ...operationsOf(messageSearchPaths()),
   getMessage: {
     tags: ['messages'],
     summary: 'One message of your team, with its status history',

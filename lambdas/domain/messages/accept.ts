@@ -25,6 +25,7 @@ import type { SuppressionStore } from '../consent/suppression';
 import { dryRunAnswer, dryRunSends, dryRunTemplate, recipientOptOuts } from '../consent/dry-run';
 import { preflightRequest, type MediaGate } from '../media/preflight';
 import { withRetention } from '../privacy/retention';
+import { DEFAULT_VALIDITY_SECONDS, extractValidity, validUntil } from './validity';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -45,6 +46,8 @@ export interface AcceptDeps {
   readonly media?: MediaGate;
   /** Seconds of a retention day (privacy/retention.ts); 86400 unless a local test shortens it. */
   readonly retentionDaySeconds?: number;
+  /** The account's default `validity-period` (seconds); 86,400 when not set. */
+  readonly defaultValidityPeriodSeconds?: number;
 }
 
 export interface AcceptInput {
@@ -84,15 +87,25 @@ export function acceptSubmission(deps: AcceptDeps) {
     const parsed = parseJsonBody(input.body);
     if (!parsed.ok) throw invalid(parsed.violations);
     const scheduling = extractScheduling(parsed.value, now);
-    const validated = validateRequest(scheduling.body, {
+    const validity = extractValidity(scheduling.body, scheduling.sendAt);
+    const validated = validateRequest(validity.body, {
       now,
       allowedSenders: team.allowedSenders,
       requireServiceId: deps.requireServiceId,
       ...(deps.defaultServiceId ? { defaultServiceId: deps.defaultServiceId } : {}),
     });
-    if (!validated.ok || scheduling.violations.length > 0) {
-      throw invalid([...(validated.ok ? [] : validated.violations), ...scheduling.violations]);
+    if (!validated.ok || scheduling.violations.length > 0 || validity.violations.length > 0) {
+      throw invalid([
+        ...(validated.ok ? [] : validated.violations),
+        ...scheduling.violations,
+        ...validity.violations,
+      ]);
     }
+    const validSeconds =
+      validity.validityPeriodSeconds ??
+      team.validityPeriodSeconds ??
+      deps.defaultValidityPeriodSeconds ??
+      DEFAULT_VALIDITY_SECONDS;
     const request = validated.request;
     // A dry run takes the read-only path from here: no idempotency claim, no counter, no record, no queue.
     if (input.dryRun) {
@@ -131,7 +144,15 @@ export function acceptSubmission(deps: AcceptDeps) {
       const response =
         request.action === 'savemms'
           ? await acceptTemplate(deps, team, request, now, mediaNotes)
-          : await acceptSends(deps, team, request, now, scheduling, key, mediaNotes);
+          : await acceptSends(
+              deps,
+              team,
+              request,
+              now,
+              { ...scheduling, validUntil: validUntil(scheduling.sendAt ?? now, validSeconds) },
+              key,
+              mediaNotes,
+            );
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
       return response;
     } catch (error) {
@@ -187,7 +208,7 @@ async function acceptSends(
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
-  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & { validUntil: string },
   idempotencyKey: string | undefined,
   notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
@@ -198,7 +219,10 @@ async function acceptSends(
     idempotencyKey === undefined ? deps.ids.messageId() : derivedMessageId(team.id, idempotencyKey, suffix);
   const groupId = resolved.length > 1 ? idFor('group') : undefined;
   const records = resolved.map((r, i) => {
-    const record = newMessage(idFor(String(i)), team, r, now, groupId, sendAt);
+    const record = {
+      ...newMessage(idFor(String(i)), team, r, now, groupId, sendAt),
+      validUntil: scheduling.validUntil,
+    };
     const noted = { ...record, history: [...record.history, ...notes] };
     return withRetention(noted, team, deps.retentionDaySeconds);
   });

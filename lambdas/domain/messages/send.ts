@@ -16,6 +16,7 @@ import { isSendable } from './state-machine';
 import { isTemplateId } from '../templates/templates';
 import type { TemplateRepository } from '../templates/ports';
 import type { SendConsent } from '../consent/suppression';
+import { expireIfStale } from './validity';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 
@@ -58,7 +59,10 @@ export interface QueueItem {
  * queue message, so SQS's receive count (and its redrive to the DLQ) only counts crashes, never planned retries.
  */
 export type SendResult =
-  | { readonly kind: 'done'; readonly outcome: 'submitted' | 'failed' | 'skipped' | 'dead-lettered' }
+  | {
+      readonly kind: 'done';
+      readonly outcome: 'submitted' | 'failed' | 'skipped' | 'dead-lettered' | 'expired';
+    }
   | { readonly kind: 'retry'; readonly afterSeconds: number; readonly reason: string };
 
 /** One thing to submit to Sinch, whatever it is: what the pipeline needs to claim it and record the outcome. */
@@ -84,6 +88,8 @@ interface Submission {
   ): Promise<void>;
   failed(attempts: number, code: string, info: string, entry: HistoryEntry): Promise<void>;
   note(entry: HistoryEntry): Promise<void>;
+  /** Messages: ends it `expired` if its validity period ran out before Sinch accepted it (true when so). */
+  expireIfStale?(): Promise<boolean>;
 }
 
 /** EventBridge Scheduler fires within a second of the time; anything earlier is a stale, moved schedule. */
@@ -127,6 +133,7 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
       );
     },
     note: (entry) => deps.messages.appendHistory(id, entry),
+    expireIfStale: () => expireIfStale(deps.messages, m, deps.clock.now(), unrecorded !== undefined),
   };
 }
 
@@ -176,6 +183,7 @@ export function sendQueuedMessage(deps: SendDeps) {
       return { kind: 'done', outcome: 'skipped' };
     }
     if (!submission.sendable) return { kind: 'done', outcome: 'skipped' };
+    if (await submission.expireIfStale?.()) return { kind: 'done', outcome: 'expired' };
 
     const slot = await deps.pacer.reserve(deps.clock.now().getTime());
     if (!slot.ok) {

@@ -1,33 +1,22 @@
 /**
  * The status processor's use case: correlate one stored postback with its message, apply the state machine with
  * a conditional write (so concurrent or out-of-order postbacks never move a message backwards), append the
- * history, and publish one `mms.status-changed` event per real transition.
+ * history. It publishes nothing itself: the state write is the event (the messages table's stream feeds the
+ * status publisher, lambdas/domain/messages/status-events.ts), so a transition is published exactly once.
  *
  * A postback whose message is not known yet (the worker may not have recorded the Sinch tracking-id) is marked
  * pending and retried by the sweep for `correlationWindowMs`, then parked as an orphan for operators.
  */
-import type {
-  EventPublisher,
-  PostbackState,
-  PostbackStore,
-  StoredPostback,
-  TemplatePostbackHandler,
-} from './ports';
+import type { PostbackState, PostbackStore, StoredPostback, TemplatePostbackHandler } from './ports';
 import type { Clock } from '../ports';
 import type { MessageRepository } from '../messages/ports';
 import { isTemplatePostbackCode } from '../messages/state-machine';
-import {
-  applyPostbackToMessage,
-  readPostback,
-  STATUS_CHANGED,
-  statusChangedDetail,
-} from './parsing';
+import { applyPostbackToMessage, readPostback } from './parsing';
 import { isInboundPostback, type InboundResult } from '../consent/inbound';
 
 export interface ProcessPostbackDeps {
   readonly messages: MessageRepository;
   readonly store: PostbackStore;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly correlationWindowMs: number;
   readonly templates?: TemplatePostbackHandler;
@@ -91,27 +80,9 @@ export function processPostback(deps: ProcessPostbackDeps) {
           await deps.messages.appendHistory(message.id, application.entry);
         }
       }
-      const transitioned = application.duplicate
-        ? message.history.find((h) => h.ref === stored.pk)?.state !== undefined
-        : application.changed;
-      if (transitioned) {
-        // On a redelivery the event is published again with the same event-id, so consumers can de-duplicate.
-        const from = application.duplicate ? previousState(message, stored.pk) : message.state;
-        await deps.events.publish(STATUS_CHANGED, statusChangedDetail(message, from, postback, stored.pk));
-      }
       await deps.store.mark(stored.pk, 'applied');
       return 'applied';
     }
     throw new Error(`postback ${stored.pk}: message kept changing; retry`);
   };
-}
-
-/** The state a message had before the history entry `ref` moved it. */
-function previousState(message: { history: ReadonlyArray<{ ref?: string; state?: string }> }, ref: string) {
-  let state = 'queued';
-  for (const entry of message.history) {
-    if (entry.ref === ref) break;
-    if (entry.state) state = entry.state;
-  }
-  return state as Parameters<typeof statusChangedDetail>[1];
 }

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { HistoryEntry, MessageRecord } from '../messages/ports';
 import { applyPostback, isMessagePostbackCode, type MessageState } from '../messages/state-machine';
-import { eventNumber } from '../privacy/retention';
 
 export interface Postback {
   readonly trackingId?: string;
@@ -93,25 +92,5 @@ export function applyPostbackToMessage(
 
 export const isKnownMessageCode = isMessagePostbackCode;
 
+/** The detail-type of the status events (published by the status publisher, never by the postback path). */
 export const STATUS_CHANGED = 'mms.status-changed';
-
-/** The detail of an `mms.status-changed` event. Phone numbers: last 4 digits only. */
-export function statusChangedDetail(
-  message: MessageRecord,
-  from: MessageState,
-  postback: Postback,
-  ref: string,
-) {
-  return {
-    'event-id': `${message.id}:${ref}`,
-    'tracking-id': message.id,
-    team: message.teamId,
-    ...(message.clientReference ? { 'client-reference': message.clientReference } : {}),
-    'old-state': from,
-    'new-state': applyPostback(from, postback.code ?? '').next,
-    code: postback.code,
-    ...(postback.sentAs ? { 'sent-as': postback.sentAs } : {}),
-    to: eventNumber(message, message.request.to),
-    ...(postback.timestamp ? { timestamp: postback.timestamp } : {}),
-  };
-}

@@ -119,6 +119,16 @@ export const ERRORS = {
     'since and until must be dates, since not after until, at most 92 days.',
     400,
   ),
+  'GW-INVALID-FILTER': gateway(
+    'A search parameter of GET /v2/messages (or /stats) is unknown or invalid.',
+    400,
+  ),
+  'GW-INVALID-CURSOR': gateway('cursor is not a next-cursor the gateway gave.', 400),
+  'GW-INVALID-VALIDITY-PERIOD': gateway(
+    'validity-period must be a whole number of seconds from 60 to 259200.',
+    400,
+  ),
+  'GW-EXPIRY-BEFORE-SEND-AT': gateway('mms-expiry-timestamp must lie after send-at.', 400),
   // Gateway: HTTP and service
   'GW-NOT-FOUND': gateway('Not found.', 404),
   'GW-METHOD-NOT-ALLOWED': gateway('Method not allowed.', 405),
@@ -148,6 +158,15 @@ export const ERRORS = {
   'GW-QUOTA-EXCEEDED': gateway("This team's message quota is used up; retry after the given delay.", 429),
   'GW-INTERNAL': gateway('Internal gateway error.', 500),
   'GW-QUEUE-UNAVAILABLE': gateway('The send queue is unavailable; retry later.', 503),
+  // Gateway: message outcomes (in status events and lookups, never an HTTP answer)
+  'GW-UPSTREAM-TIMEOUT': gateway(
+    'Sinch did not answer in time after the request was sent; it may have been accepted (not resent under the fail policy).',
+    504,
+  ),
+  'GW-EXPIRED-BEFORE-SEND': gateway(
+    'The message was not accepted by Sinch within its validity period and was never sent.',
+    410,
+  ),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

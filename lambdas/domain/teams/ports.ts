@@ -19,6 +19,8 @@ export interface Team {
   readonly retentionDays?: number;
   /** Events carry full numbers instead of masked ones (`full-numbers-in-events`). */
   readonly fullNumbersInEvents?: boolean;
+  /** The team's default `validity-period` in seconds (else the account's). */
+  readonly validityPeriodSeconds?: number;
 }
 
 export interface TeamDirectory {
