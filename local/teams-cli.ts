@@ -8,6 +8,7 @@
  *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
+ *   suppressions import|export <team> <file.csv> | inbound-numbers <team> full|masked   consent (docs/api.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
+import { CONSENT_COMMANDS, runConsentCli } from './consent-cli';
 import { isValidQuietHours } from '../lambdas/domain/scheduling';
 import { cliDynamo } from './runtime-info';
 
@@ -28,6 +30,8 @@ export async function runTeamsCli(
   argv: string[],
   out: (line: string) => void = console.log,
 ): Promise<number> {
+  // Consent commands (suppressions import|export, inbound-numbers) have their own module.
+  if (CONSENT_COMMANDS.includes(argv[0] ?? '')) return runConsentCli(argv, out);
   // Webhook commands have options of their own (set-webhook, rotate-webhook-secret, …).
   if (argv.some((a) => (WEBHOOK_COMMANDS as readonly string[]).includes(a))) return runWebhookCli(argv, out);
   const { values, positionals } = parseArgs({

@@ -33,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all eleven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(11);
+  it('runs all twelve handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(12);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -237,11 +237,13 @@ describe('ingest API', () => {
     expect(Object.keys(routes).sort()).toEqual([
       'DELETE /v2/messages/{id}',
       'DELETE /v2/schedules/{id}',
+      'DELETE /v2/suppressions/{number}',
       'GET /v2/messages',
       'GET /v2/messages/{id}',
       'GET /v2/openapi.json',
       'GET /v2/schedules',
       'GET /v2/schedules/{id}',
+      'GET /v2/suppressions',
       'GET /v2/templates',
       'GET /v2/templates/{id}',
       'PATCH /v2/messages/{id}',
@@ -249,7 +251,19 @@ describe('ingest API', () => {
       'POST /v2/schedules',
       'POST /v2/schedules/{id}/pause',
       'POST /v2/schedules/{id}/resume',
+      'PUT /v2/suppressions/{number}',
     ]);
+  });
+
+  it('routes /v2/suppressions to the suppressions Lambda', () => {
+    const suppressions = functionOf(prod, 'suppressions');
+    for (const route of [
+      'GET /v2/suppressions',
+      'PUT /v2/suppressions/{number}',
+      'DELETE /v2/suppressions/{number}',
+    ]) {
+      expect(functionArnOf(route), route).toContain(suppressions);
+    }
   });
 
   it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {
