@@ -375,6 +375,18 @@ describe('the inbound postback listener', () => {
     }
   });
 
+  it('the simulator refuses a bad /_sim/mo body with 400 and posts nothing', async () => {
+    const before = gw.simulator.stats().postbacks.sent;
+    for (const body of [
+      { from: '15551440009', to: SENDER },
+      { from: 'x', to: SENDER, keyword: 'STOP' },
+      '[]',
+    ]) {
+      expect((await call(`${gw.simulator.origin}/_sim/mo`, { body })).status).toBe(400);
+    }
+    expect(gw.simulator.stats().postbacks.sent).toBe(before);
+  });
+
   it('answers 400 (never 5xx) to a garbage MO and stores a duplicate once', async () => {
     const garbage = [
       { origin: 'MMS_MO', code: 'N401', from: 'not a number', to: SENDER, 'tracking-id': 'x' },
