@@ -60,6 +60,7 @@ writeRuntimeInfo({
   eventBusName: 'mms-gateway-local',
   teamsTable: gateway.tables.teams,
   postbacksTable: gateway.tables.postbacks,
+  suppressionsTable: gateway.tables.suppressions,
 });
 
 const body = JSON.stringify({

@@ -9,6 +9,7 @@
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
  *   settings <team> media-check=warn retention-days=30 full-numbers-in-events=false   media and privacy settings
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
+ *   suppressions import|export <team> <file.csv> | inbound-numbers <team> full|masked   consent (docs/api.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
@@ -19,6 +20,7 @@ import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phon
 import { isValidTeamId, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
 import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
+import { CONSENT_COMMANDS, runConsentCli } from './consent-cli';
 import { cliDynamo } from './runtime-info';
 import { parseTeamSettings, type TeamSettings } from '../lambdas/domain/privacy/settings';
 
@@ -32,6 +34,8 @@ export async function runTeamsCli(
   argv: string[],
   out: (line: string) => void = console.log,
 ): Promise<number> {
+  // Consent commands (suppressions import|export, inbound-numbers) have their own module.
+  if (CONSENT_COMMANDS.includes(argv[0] ?? '')) return runConsentCli(argv, out);
   // Webhook commands have options of their own (set-webhook, rotate-webhook-secret, …).
   if (argv.some((a) => (WEBHOOK_COMMANDS as readonly string[]).includes(a))) return runWebhookCli(argv, out);
   const { values, positionals } = parseArgs({

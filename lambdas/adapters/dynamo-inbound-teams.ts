@@ -1,5 +1,6 @@
 import { paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InboundTeam, SenderOwners } from '../domain/consent/inbound';
+import { readTeamSettings } from '../domain/privacy/settings';
 
 /** Owners of a sender, read from the teams table's `TEAM#` items (a small table: one filtered scan). */
 export class DynamoSenderOwners implements SenderOwners {
@@ -21,19 +22,23 @@ export class DynamoSenderOwners implements SenderOwners {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        teams.push({ id: String(item.teamId), fullNumbers: item.inboundFullNumbers === true });
+        // One setting for every event of the team (privacy/settings.ts): status, accepted and inbound.
+        teams.push({
+          id: String(item.teamId),
+          fullNumbers: readTeamSettings(item).fullNumbersInEvents === true,
+        });
       }
     }
     return teams;
   }
 
-  /** The team's choice: full numbers in its `mms.inbound-received` events, or masked (the default). */
+  /** The team's choice: full numbers in its events (`full-numbers-in-events`), or masked (the default). */
   async setFullNumbers(teamId: string, full: boolean): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `TEAM#${teamId}` },
-        UpdateExpression: 'SET inboundFullNumbers = :full, updatedAt = :at',
+        UpdateExpression: 'SET fullNumbersInEvents = :full, updatedAt = :at',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':full': full, ':at': new Date().toISOString() },
       }),

@@ -256,11 +256,14 @@ export class StatelessStack extends Stack {
     this.sendPipeline.send.grantTable('suppressionsTable', tables.suppressions, {
       items: ['BatchGetItem', 'PutItem'],
     });
-    this.statusProcessing.processor
-      .grantTable('suppressionsTable', tables.suppressions, { items: ['PutItem', 'DeleteItem'] })
-      .grantTable('teamsTable', tables.teams, { items: ['Scan'] });
-    if (config.consentKeywords !== undefined) {
-      this.statusProcessing.processor.setEnv('consentKeywords', JSON.stringify(config.consentKeywords));
+    // The sweep re-applies stuck postbacks with the processor's use case, inbound ones included.
+    for (const fn of [this.statusProcessing.processor, this.statusProcessing.sweep]) {
+      fn.grantTable('suppressionsTable', tables.suppressions, {
+        items: ['PutItem', 'DeleteItem'],
+      }).grantTable('teamsTable', tables.teams, { items: ['Scan'] });
+      if (config.consentKeywords !== undefined) {
+        fn.setEnv('consentKeywords', JSON.stringify(config.consentKeywords));
+      }
     }
 
     this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {

@@ -2,6 +2,7 @@
  * Event-triggered sends, scheduled sends and status webhooks: the bus rules and their queues, the bus policy,
  * the Scheduler group and execution role, who may manage schedules, and the two queue workers.
  */
+import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
 import { describe, expect, it } from 'vitest';
 import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
@@ -111,7 +112,7 @@ describe('event routing', () => {
   it("filters status events by the gateway's own source and detail type (lambdas/adapters, lambdas/domain)", () => {
     expect(STATUS_CHANGED_PATTERN).toEqual({
       source: [EVENT_SOURCE],
-      'detail-type': [STATUS_CHANGED, 'mms.template-status-changed'],
+      'detail-type': [STATUS_CHANGED, 'mms.template-status-changed', INBOUND_RECEIVED],
     });
     expect(GATEWAY_EVENT_SOURCE).toBe(EVENT_SOURCE);
   });

@@ -241,12 +241,14 @@ describe('ingest API', () => {
       'DELETE /v2/messages/{id}',
       'DELETE /v2/messages/{id}/content',
       'DELETE /v2/schedules/{id}',
+      'DELETE /v2/suppressions/{number}',
       'GET /v2/messages',
       'GET /v2/messages/stats',
       'GET /v2/messages/{id}',
       'GET /v2/openapi.json',
       'GET /v2/schedules',
       'GET /v2/schedules/{id}',
+      'GET /v2/suppressions',
       'GET /v2/templates',
       'GET /v2/templates/{id}',
       'PATCH /v2/messages/{id}',
@@ -255,7 +257,19 @@ describe('ingest API', () => {
       'POST /v2/schedules',
       'POST /v2/schedules/{id}/pause',
       'POST /v2/schedules/{id}/resume',
+      'PUT /v2/suppressions/{number}',
     ]);
+  });
+
+  it('routes /v2/suppressions to the suppressions Lambda', () => {
+    const suppressions = functionOf(prod, 'suppressions');
+    for (const route of [
+      'GET /v2/suppressions',
+      'PUT /v2/suppressions/{number}',
+      'DELETE /v2/suppressions/{number}',
+    ]) {
+      expect(functionArnOf(route), route).toContain(suppressions);
+    }
   });
 
   it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {

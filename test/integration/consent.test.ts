@@ -3,7 +3,10 @@
  * START keywords, the suppression list checked at accept and again just before the call to Sinch, E114, the
  * team API for the list, the inbound webhook, and the dry run that writes nothing.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
@@ -13,6 +16,8 @@ import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
 import { verifyWebhookSignature } from '../../lambdas/domain/webhooks/webhooks';
 import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
+import { CSV_HEADER } from '../../local/consent-cli';
+import { runTeamsCli } from '../../local/teams-cli';
 import { call, lookup, send, sendmms, SENDER, waitFor, waitForState } from './helpers';
 
 const OTHER_SENDER = '15550001001';
@@ -370,6 +375,18 @@ describe('the inbound postback listener', () => {
     }
   });
 
+  it('the simulator refuses a bad /_sim/mo body with 400 and posts nothing', async () => {
+    const before = gw.simulator.stats().postbacks.sent;
+    for (const body of [
+      { from: '15551440009', to: SENDER },
+      { from: 'x', to: SENDER, keyword: 'STOP' },
+      '[]',
+    ]) {
+      expect((await call(`${gw.simulator.origin}/_sim/mo`, { body })).status).toBe(400);
+    }
+    expect(gw.simulator.stats().postbacks.sent).toBe(before);
+  });
+
   it('answers 400 (never 5xx) to a garbage MO and stores a duplicate once', async () => {
     const garbage = [
       { origin: 'MMS_MO', code: 'N401', from: 'not a number', to: SENDER, 'tracking-id': 'x' },
@@ -453,5 +470,63 @@ describe('GET, PUT and DELETE /v2/suppressions', () => {
 
     expect((await entryApi('12', 'PUT', {})).body['error-code']).toBe('E110');
     expect((await entryApi('15551450005', 'PUT', { reason: 'because' })).status).toBe(400);
+  });
+});
+
+describe('npm run teams -- suppressions import|export, inbound-numbers', () => {
+  const teamsCli = async (...args: string[]) => {
+    const lines: string[] = [];
+    const tables = [
+      '--table',
+      gw.tables.suppressions,
+      '--teams-table',
+      gw.tables.teams,
+      '--endpoint',
+      gw.dynamoEndpoint,
+    ];
+    const code = await runTeamsCli([...args, ...tables], (l) => lines.push(l));
+    return { code, out: lines.join('\n') };
+  };
+
+  it('imports a CSV (nothing when a line is wrong) and exports the list again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'consent-cli-'));
+    try {
+      const bad = join(dir, 'bad.csv');
+      writeFileSync(bad, `${CSV_HEADER}\n15551460001,${SENDER},manual\n15551460002,15559999999,manual\n`);
+      const refused = await teamsCli('suppressions', 'import', 'local-dev', bad);
+      expect(refused.code).toBe(1);
+      expect(refused.out).toContain('line 3');
+      expect((await entriesOf()).some((e) => e.number === '15551460001')).toBe(false);
+
+      const good = join(dir, 'good.csv');
+      writeFileSync(good, `${CSV_HEADER}\n15551460001,${SENDER},manual\n15551460002,,keyword\n`);
+      expect((await teamsCli('suppressions', 'import', 'local-dev', good)).code).toBe(0);
+      const refusedSend = await send(gw, sendmms('15551460002', { from: OTHER_SENDER }));
+      expect(refusedSend.body['error-code']).toBe('GW-RECIPIENT-OPTED-OUT');
+
+      const exported = join(dir, 'out.csv');
+      expect((await teamsCli('suppressions', 'export', 'local-dev', exported)).code).toBe(0);
+      const rows = readFileSync(exported, 'utf8').trim().split('\n');
+      expect(rows[0]).toBe(CSV_HEADER);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^15551460001,${SENDER},manual,csv:good\\.csv,`)),
+          expect.stringMatching(/^15551460002,,keyword,csv:good\.csv,/),
+        ]),
+      );
+      expect(rows).toHaveLength((await entriesOf()).length + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('inbound-numbers full: the team’s inbound events carry the full from number', async () => {
+    expect((await teamsCli('inbound-numbers', 'other-team', 'full')).code).toBe(0);
+    const id = await mo('15551470001', '15550003000', { keyword: 'HELP' });
+    await moHandled(id);
+    const event = gw.putEvents.find(
+      (e) => e.detailType === INBOUND_RECEIVED && (e.detail as Record<string, unknown>)['inbound-id'] === id,
+    );
+    expect(event?.detail).toMatchObject({ team: 'other-team', from: '15551470001' });
   });
 });

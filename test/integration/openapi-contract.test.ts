@@ -52,6 +52,9 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
       'post /v2/schedules/{id}/resume',
       'delete /v2/messages/{id}/content',
       'post /v2/media/check',
+      'get /v2/suppressions',
+      'put /v2/suppressions/{number}',
+      'delete /v2/suppressions/{number}',
     ].flatMap((operation) => [
       [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
       [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
@@ -206,7 +209,11 @@ function operation(method: string, path: string): Json {
 }
 
 /** Checks an answer against the document's response for `method path` and its status, and records it. */
-function conforms(method: 'get' | 'post' | 'patch' | 'delete', path: string, answer: HttpAnswer): void {
+function conforms(
+  method: 'get' | 'post' | 'patch' | 'delete' | 'put',
+  path: string,
+  answer: HttpAnswer,
+): void {
   const where = `${method} ${path} ${answer.status}`;
   const responses = deref(operation(method, path).responses);
   expect(Object.keys(responses), `${where} is not documented`).toContain(String(answer.status));
@@ -893,6 +900,47 @@ describe('the test validator', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('consent: the dry run and /v2/suppressions', () => {
+  it('200: a dry run answers what would be queued, or the failure, with http-status', async () => {
+    const ok = await call(url('/v2/?dry-run=true'), { apiKey: gw.apiKey, body: sendmms('15551249001') });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ 'dry-run': true, 'http-status': 202 });
+    conforms('post', '/v2/', ok);
+    const bad = await call(url('/v2/?dry-run=true'), { apiKey: gw.apiKey, body: sendmms('+1') });
+    expect(bad.body).toMatchObject({ status: 'failure', 'http-status': 400 });
+    conforms('post', '/v2/', bad);
+  });
+
+  it('answers every documented status of GET, PUT and DELETE', async () => {
+    // `null`: no key at all.
+    const list = (query = '', apiKey: string | null = gw.apiKey) =>
+      call(url(`/v2/suppressions${query}`), { apiKey: apiKey ?? undefined });
+    const entry = (method: 'PUT' | 'DELETE', n: string, apiKey: string | null = gw.apiKey, body?: unknown) =>
+      call(url(`/v2/suppressions/${n}`), {
+        method,
+        apiKey: apiKey ?? undefined,
+        ...(body !== undefined ? { body } : {}),
+      });
+    const expectStatus = (answer: HttpAnswer, status: number, method: 'get' | 'put' | 'delete') => {
+      expect(answer.status).toBe(status);
+      conforms(method, method === 'get' ? '/v2/suppressions' : '/v2/suppressions/{number}', answer);
+    };
+    expectStatus(await entry('PUT', '15551249002', gw.apiKey, { sender: SENDER }), 200, 'put');
+    expectStatus(await entry('PUT', '15551249002', gw.apiKey, { reason: 'nope' }), 400, 'put');
+    expectStatus(await entry('PUT', '15551249002', null, {}), 401, 'put');
+    expectStatus(await entry('PUT', '15551249002', revokedKey, {}), 403, 'put');
+    expectStatus(await list(`?sender=${SENDER}`), 200, 'get');
+    expectStatus(await list('?limit=0'), 400, 'get');
+    expectStatus(await list('', null), 401, 'get');
+    expectStatus(await list('', revokedKey), 403, 'get');
+    expectStatus(await entry('DELETE', '15551249002'), 200, 'delete');
+    expectStatus(await entry('DELETE', '15551249002'), 404, 'delete');
+    expectStatus(await entry('DELETE', 'nope'), 400, 'delete');
+    expectStatus(await entry('DELETE', '15551249002', null), 401, 'delete');
+    expectStatus(await entry('DELETE', '15551249002', revokedKey), 403, 'delete');
   });
 });
 
