@@ -85,9 +85,9 @@ export interface Verdict {
   /** On the DLQ without a planned fault that explains it. */
   readonly unexplainedDlq: OracleFinding[];
   /** Messages created for a planned request whose caller never got their tracking-id. */
-  readonly unreported: number;
-  readonly duplicatesAtSinch: number;
-  readonly duplicatesExplained: number;
+  unreported: number;
+  duplicatesAtSinch: number;
+  duplicatesExplained: number;
   /** Non-empty when the simulator's request log dropped entries. */
   readonly logTruncated: string[];
   /** Planned chaos that did not happen. */

@@ -241,11 +241,6 @@ describe('validation never throws and always answers well', () => {
   });
 });
 
-const applicable = BASES.flatMap((base) =>
-  RULES.filter((rule) => rule.actions.includes(base['action'] as string)).map(
-    (rule) => [base, rule] as const,
-  ),
-);
 type Validate = (body: unknown, ctx: ValidationContext) => ValidationResult;
 
 /** The oracle for one mutated body: refused, with the rule's code at the rule's path, and that code first. */
