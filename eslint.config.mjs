@@ -38,6 +38,28 @@ export default tseslint.config(
     },
   },
   {
+    // Shared definitions (data model, routes, environment names) are pure data that Lambda code and the
+    // infrastructure both read: no AWS SDK, no CDK, nothing from the layers that read them.
+    files: ['definitions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            'constructs',
+            '@middy/*',
+            '../lambdas/*',
+            '../lib/*',
+            '../local/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node } },

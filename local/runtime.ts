@@ -10,11 +10,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
-import { webhookQueueBody } from '../lambdas/domain/webhooks';
+import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
+import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
+import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
 import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
@@ -22,19 +21,21 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
-import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
-import { ENV } from '../lambdas/adapters/config';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
-import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
+import { createLambdaContext } from './infra/lambda-context';
+import { startApiGateway } from './infra/api-gateway';
+import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
+import { localGatewayResponses, localRoutes, type ApiHandler } from './infra/ingest-routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
+import { startMediaSandbox, type MediaSandbox } from './media-sandbox';
 import { createTables } from './infra/tables';
 import {
   startSinchSimulator,
@@ -82,6 +83,8 @@ export interface LocalGateway {
   readonly queues: { send: string; sendDlq: string; webhook: string; events: string };
   /** The local EventBridge Scheduler: what it fired, and `fireNow` to fire a schedule's next occurrence now. */
   readonly scheduler: SchedulerEndpoint;
+  /** Sample media files on 127.0.0.1, the only media host the local runtime allows (local/media-sandbox.ts). */
+  readonly media: MediaSandbox;
   readonly dynamoEndpoint: string;
   /** The local EventBridge (and Secrets Manager) endpoint: put `mms.send-requested` events here. */
   readonly eventsEndpoint: string;
@@ -92,6 +95,9 @@ export interface LocalGateway {
   /** Events put on the gateway's bus (the local EventBridge endpoint): 'event' for each. */
   readonly events: EventEmitter<{ event: [LocalEvent] }>;
   readonly putEvents: readonly LocalEvent[];
+  /** Stops the send workers (messages wait in the queue) until `startSendWorkers`. */
+  stopSendWorkers(): Promise<void>;
+  startSendWorkers(): void;
   /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
   restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
   /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
@@ -105,10 +111,10 @@ export interface LocalGateway {
 }
 
 const PREFIX = 'mms-gateway-local';
+/** The events the webhook rule forwards to teams' webhooks (lib/constructs/event-routing.ts does the same). */
+const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
-
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Array<() => Promise<void>> = [];
@@ -132,6 +138,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     stops.push(() => sqsLocal.stop());
     const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
     stops.push(() => aws.stop());
+
+    const media = await startMediaSandbox();
+    stops.push(() => media.stop());
 
     const postbackPort = options.postbackPort ?? (await freePort());
     const postbackUrl = `http://127.0.0.1:${postbackPort}/postbacks/mms`;
@@ -224,12 +233,22 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.authCacheSeconds]: '60',
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
+      [ENV.suppressionsTable]: tables.suppressions,
+      [ENV.mediaCacheTable]: tables.media,
+      // Off by default locally: examples and tests use https://example.com/… media, which a local run must never
+      // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
+      [ENV.mediaCheckDefault]: 'off',
+      [ENV.mediaLocalOrigins]: media.origin,
       ...options.env,
     });
 
     const teams = new DynamoTeams(db, tables.teams);
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
-    await teams.addTeam(LOCAL_TEAM, apiKey);
+    // A persisted database (npm start --persist) already has the team: keep it, make sure the key works.
+    await teams.addTeam(LOCAL_TEAM, apiKey).catch(async (error: unknown) => {
+      if (!(error instanceof TeamExistsError)) throw error;
+      await teams.addKey(LOCAL_TEAM.id, apiKey);
+    });
 
     const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
     const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
@@ -245,6 +264,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
+    const suppressions = (await import('../lambdas/handlers/suppressions')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -253,44 +273,20 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: SQSEvent,
       context: Context,
     ) => Promise<SQSBatchResponse>;
+    const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
     ) => Promise<unknown>;
 
-    const routes: Route[] = [
-      { method: 'POST', resource: '/v2', handler: ingest },
-      { method: 'POST', resource: '/v2/', handler: ingest },
-      { method: 'GET', resource: '/v2/messages', handler: query },
-      { method: 'GET', resource: '/v2/messages/{id}', handler: query },
-      { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'GET', resource: '/v2/schedules', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules', handler: schedules },
-      { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'DELETE', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/pause', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/resume', handler: schedules },
-      { method: 'GET', resource: '/v2/templates', handler: query },
-      { method: 'GET', resource: '/v2/templates/{id}', handler: query },
-      { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
-    ];
-    const sinchShaped = (statusCode: number, code: ErrorCode) => ({
-      statusCode,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(errorBody(code)),
-    });
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes,
+      routes: [
+        ...localRoutes({ ingest, query, manage, schedules, suppressions }),
+        ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
+      ],
       authorizer,
-      gatewayResponses: {
-        unauthorized: () => sinchShaped(401, 'E104'),
-        accessDenied: () => sinchShaped(403, 'E104'),
-        notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
-        methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
-        requestTooLarge: () => sinchShaped(413, 'GW-BODY-TOO-LARGE'),
-      },
+      gatewayResponses: localGatewayResponses(),
     });
     stops.push(() => api.stop());
 
@@ -343,7 +339,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
         .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      if (event.source !== EVENT_SOURCE || !WEBHOOK_EVENT_TYPES.includes(event.detailType)) return;
       void enqueue(queues.webhook.url, webhookQueueBody(event));
     };
     const toEventsQueue = (event: LocalEvent) => {
@@ -420,6 +416,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         events: queues.events.url,
       },
       scheduler: schedulerEndpoint,
+      media,
       dynamoEndpoint: dynamoLocal.endpoint,
       eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,
@@ -437,6 +434,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
       runSweep,
       restartDynamoDb,
+      async stopSendWorkers() {
+        await workers.stop();
+      },
+      startSendWorkers() {
+        workers = startWorkers();
+      },
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();

@@ -7,21 +7,25 @@
  *   rotate <team>                                                            replaces the team's keys by one new key
  *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
+ *   settings <team> media-check=warn retention-days=30 full-numbers-in-events=false   media and privacy settings
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
+import { isValidTeamId, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
-import { isValidQuietHours } from '../lambdas/domain/scheduling';
+import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
 import { cliDynamo } from './runtime-info';
+import { parseTeamSettings, type TeamSettings } from '../lambdas/domain/privacy/settings';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
        npm run teams -- list | rotate <team> | revoke <team> | restore <team>
        npm run teams -- quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
+       npm run teams -- settings <team> [media-check=off|warn|enforce] [retention-days=1..400] [full-numbers-in-events=true|false]
 options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
 
 export async function runTeamsCli(
@@ -54,6 +58,7 @@ export async function runTeamsCli(
     switch (command) {
       case 'add': {
         if (!teamId) throw new UsageError('add needs a team id');
+        if (!isValidTeamId(teamId)) throw new UsageError(`invalid team id "${teamId}": ${TEAM_ID_RULE}`);
         const senders = (values.senders ?? '')
           .split(',')
           .map((s) => s.trim())
@@ -66,7 +71,12 @@ export async function runTeamsCli(
         }
         const perSecond = positive(values['per-second'], '--per-second');
         const perDay = positive(values['per-day'], '--per-day');
-        const key = await teams.addTeam({ id: teamId, allowedSenders: senders, perSecond, perDay });
+        const key = await teams
+          .addTeam({ id: teamId, allowedSenders: senders, perSecond, perDay })
+          .catch((error: unknown) => {
+            if (error instanceof TeamExistsError) throw new UsageError(error.message);
+            throw error;
+          });
         out(`team ${teamId} added; its API key (shown once, store it now):\n${key}`);
         return 0;
       }
@@ -105,6 +115,22 @@ export async function runTeamsCli(
           );
         await teams.setQuietHours(teamId, quiet);
         out(`team ${teamId}: quiet hours ${start}-${end} ${quiet.timeZone} (sends wait until they end)`);
+        return 0;
+      }
+      case 'settings': {
+        // settings <team> media-check=off|warn|enforce retention-days=1..400 full-numbers-in-events=true|false
+        if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
+        let settings: TeamSettings;
+        try {
+          settings = parseTeamSettings(positionals.slice(2));
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        await teams.setSettings(teamId, settings);
+        const now = await teams.getTeam(teamId);
+        out(
+          `team ${teamId}: media-check ${now?.mediaCheck ?? '(default)'}, retention-days ${now?.retentionDays ?? '(default 90)'}, full-numbers-in-events ${now?.fullNumbersInEvents === true}`,
+        );
         return 0;
       }
       case 'revoke':

@@ -3,24 +3,24 @@
  * reported as batch item failures; the event source mapping bisects, retries and finally sends a poison record
  * to its on-failure destination, so one bad record never blocks the stream.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
-import { processPostback } from '../domain/process-postback';
-import { templatePostbacks } from '../domain/templates';
+import { processPostback } from '../domain/postbacks/apply';
+import { templatePostbacks } from '../domain/templates/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSenderOwners } from '../adapters/dynamo-inbound-teams';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { handleInbound } from '../domain/consent/inbound';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
+import { countedMessages } from './usage-wiring';
 
 const config = loadConfig([
   'messagesTable',
@@ -28,15 +28,28 @@ const config = loadConfig([
   'postbacksTable',
   'eventBusName',
   'correlationWindowSeconds',
+  'teamsTable',
+  'suppressionsTable',
+  'consentKeywords',
 ]);
+const events = new EventBridgePublisher(eventBridge(), config.eventBusName);
 
 export const applyStoredPostback = processPostback({
-  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  messages: countedMessages(config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
-  events: new EventBridgePublisher(eventBridge(), config.eventBusName),
+  events,
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
+  inbound: {
+    handle: handleInbound({
+      owners: new DynamoSenderOwners(dynamo(), config.teamsTable),
+      suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+      events,
+      keywords: config.consentKeywords,
+      now: () => systemClock.now(),
+    }),
+  },
 });
 
 async function processRecord(record: DynamoDBRecord): Promise<void> {
@@ -51,13 +64,4 @@ async function processRecord(record: DynamoDBRecord): Promise<void> {
   if (state === 'orphan') logger.warn('orphan postback parked', { pk: item.pk });
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
-      context,
-    });
-  });
+export const handler = batchRoute('stream', 'StreamBatchRecords', () => processRecord);

@@ -6,7 +6,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INDEX } from '../data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';
 
@@ -109,11 +109,13 @@ export class StatusProcessing extends Construct {
     this.sweep
       .grantTable('messagesTable', props.messagesTable, {
         items: ['GetItem', 'UpdateItem'],
-        queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge],
+        // redact-due: the retention job (privacy/retention.ts) redacts messages past their team's retention.
+        queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge, INDEX.messagesRedactDue],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
       .grantTable('postbacksTable', props.postbacksTable, {
-        items: ['UpdateItem'],
+        // DeleteItem: a redacted message's raw postbacks go with its content.
+        items: ['UpdateItem', 'DeleteItem'],
         queryIndexes: [INDEX.postbacksByState],
       });
     props.eventBus.grantPutEventsTo(this.sweep.role);

@@ -5,7 +5,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INDEX, type QUEUES, type TableId } from '../data-model';
+import { INDEX, type QUEUES, type TableId } from '../../definitions/data-model';
 import { postbackRateLimit, resourcePrefix, type GatewayConfig } from '../config';
 import { AcceptAccess, type SchedulingAccess } from '../constructs/accept-access';
 import { EgressNetwork } from '../constructs/egress-network';
@@ -96,6 +96,8 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       controlTable: tables.control,
+      suppressionsTable: tables.suppressions,
+      mediaCacheTable: tables.media,
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       scheduling: stateful.scheduling,
@@ -127,7 +129,10 @@ export class StatelessStack extends Stack {
       handler: 'manage',
       description: 'DELETE and PATCH /v2/messages/{id}: cancels or moves a team’s scheduled message',
       defaults,
-    }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
+    })
+      .grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] })
+      // DELETE /v2/messages/{id}/content erases the message's raw postbacks too.
+      .grantTable('postbacksTable', tables.postbacks, { items: ['DeleteItem'] });
     stateful.scheduling.grantScheduling(manage);
 
     const schedules = new GatewayFunction(this, 'Schedules', {
@@ -150,6 +155,14 @@ export class StatelessStack extends Stack {
       });
     stateful.scheduling.grantRecurring(schedules);
 
+    const suppressions = new GatewayFunction(this, 'Suppressions', {
+      handler: 'suppressions',
+      description: '/v2/suppressions: a team’s own suppression list (list, add, remove)',
+      defaults,
+    }).grantTable('suppressionsTable', tables.suppressions, {
+      items: ['Query', 'PutItem', 'DeleteItem'],
+    });
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
@@ -158,6 +171,7 @@ export class StatelessStack extends Stack {
       query: query.function,
       manage: manage.function,
       schedules: schedules.function,
+      suppressions: suppressions.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
     });
@@ -225,6 +239,18 @@ export class StatelessStack extends Stack {
       namePrefix: prefix,
     });
 
+    // Consent: the send worker checks the list and adds E114 entries; the status processor handles inbound
+    // messages (owners of a sender from the teams table, keyword opt-outs and opt-ins on the list).
+    this.sendPipeline.send.grantTable('suppressionsTable', tables.suppressions, {
+      items: ['BatchGetItem', 'PutItem'],
+    });
+    this.statusProcessing.processor
+      .grantTable('suppressionsTable', tables.suppressions, { items: ['PutItem', 'DeleteItem'] })
+      .grantTable('teamsTable', tables.teams, { items: ['Scan'] });
+    if (config.consentKeywords !== undefined) {
+      this.statusProcessing.processor.setEnv('consentKeywords', JSON.stringify(config.consentKeywords));
+    }
+
     this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
       defaults,
       config,
@@ -239,6 +265,7 @@ export class StatelessStack extends Stack {
       query,
       manage,
       schedules,
+      suppressions,
       events: this.eventSends.worker,
       send: this.sendPipeline.send,
       postback,

@@ -5,7 +5,7 @@
  * contract fails them. Also a generator of valid sendmms bodies that must be accepted unchanged.
  */
 import fc from 'fast-check';
-import type { ValidationContext } from '../../lambdas/domain/validation';
+import type { ValidationContext } from '../../lambdas/domain/sinch/validation';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 export const lenient: ValidationContext = { now: NOW, requireServiceId: false };

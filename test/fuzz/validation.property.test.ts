@@ -7,10 +7,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, failureBody, isErrorCode } from '../../lambdas/domain/errors';
-import { ACTIONS } from '../../lambdas/domain/mms';
-import type { ValidationContext, ValidationResult } from '../../lambdas/domain/validation';
-import { FIELD_ORDER, expandGroup, parseJsonBody, validateRequest } from '../../lambdas/domain/validation';
+import { ERRORS, failureBody, isErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { ACTIONS } from '../../lambdas/domain/sinch/mms';
+import type { ValidationContext, ValidationResult } from '../../lambdas/domain/sinch/validation';
+import {
+  FIELD_ORDER,
+  expandGroup,
+  parseJsonBody,
+  validateRequest,
+} from '../../lambdas/domain/sinch/validation';
 import { applicable, BASES, lenient, NOW, RULES, validSendmms, type Json, type Rule } from './rules';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_205);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
-import { SCHEDULER_ENV_NAMES } from '../../lambdas/adapters/eventbridge-scheduler';
-import { errorBody } from '../../lambdas/domain/errors';
+import { ENV, SCHEDULER_ENV_NAMES } from '../../definitions/environment';
+import { errorBody } from '../../lambdas/domain/sinch/error-codes';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {
   actionsOf,
@@ -191,10 +190,14 @@ describe('least privilege', () => {
     expect(extra).toContain('sqs:ReceiveMessage');
   });
 
-  it('lets the manage Lambda only read and update messages (besides scheduling)', () => {
+  it('lets the manage Lambda only read and update messages and delete postbacks (besides scheduling)', () => {
     const dynamo = statementsOf('manage').filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(dynamo.flatMap(resourcesOf).every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
+    const messages = dynamo.filter((s) => resourcesOf(s).every((r) => refersTo(r, 'MessagesTable')));
+    expect(messages.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Erasure (DELETE /v2/messages/{id}/content) deletes the message's raw postbacks.
+    const others = dynamo.filter((s) => !messages.includes(s));
+    expect(others.flatMap(actionsOf)).toEqual(['dynamodb:DeleteItem']);
+    expect(others.flatMap(resourcesOf).every((r) => refersTo(r, 'PostbacksTable'))).toBe(true);
     expect(statementsOf('manage').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
   });
 
@@ -236,6 +239,7 @@ describe('ingest API', () => {
   it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
     expect(Object.keys(routes).sort()).toEqual([
       'DELETE /v2/messages/{id}',
+      'DELETE /v2/messages/{id}/content',
       'DELETE /v2/schedules/{id}',
       'GET /v2/messages',
       'GET /v2/messages/{id}',
@@ -246,6 +250,7 @@ describe('ingest API', () => {
       'GET /v2/templates/{id}',
       'PATCH /v2/messages/{id}',
       'POST /v2',
+      'POST /v2/media/check',
       'POST /v2/schedules',
       'POST /v2/schedules/{id}/pause',
       'POST /v2/schedules/{id}/resume',
@@ -254,7 +259,11 @@ describe('ingest API', () => {
 
   it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {
     const manage = functionOf(prod, 'manage');
-    for (const route of ['DELETE /v2/messages/{id}', 'PATCH /v2/messages/{id}']) {
+    for (const route of [
+      'DELETE /v2/messages/{id}',
+      'PATCH /v2/messages/{id}',
+      'DELETE /v2/messages/{id}/content',
+    ]) {
       expect(functionArnOf(route), route).toContain(manage);
     }
     expect(functionArnOf('GET /v2/messages/{id}')).not.toContain(manage);

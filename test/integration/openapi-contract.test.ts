@@ -9,8 +9,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../lambdas/domain/openapi';
-import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring';
+import { buildOpenApiDocument } from '../../tools/openapi/openapi-document';
+import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, send, sendmms, SENDER, waitFor, waitForState, type HttpAnswer } from './helpers';
 
@@ -48,6 +48,8 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
       'delete /v2/schedules/{id}',
       'post /v2/schedules/{id}/pause',
       'post /v2/schedules/{id}/resume',
+      'delete /v2/messages/{id}/content',
+      'post /v2/media/check',
     ].flatMap((operation) => [
       [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
       [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
@@ -476,6 +478,46 @@ describe('DELETE and PATCH /v2/messages/{id} (scheduled sends)', () => {
       const forbidden = await call(url(`/v2/messages/${id}`), { ...init, apiKey: revokedKey });
       expect(forbidden.status).toBe(403);
       conforms(method, '/v2/messages/{id}', forbidden);
+    }
+  });
+});
+
+describe('DELETE /v2/messages/{id}/content and POST /v2/media/check', () => {
+  it('erase: 200 canceled, 409 not final, 404 unknown, 401 and 403', async () => {
+    const scheduled = await send(
+      gw,
+      sendmms('15551240041', { 'send-at': new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    const id = String(scheduled.body['tracking-id']);
+    const erase = (apiKey?: string, target = id) =>
+      call(url(`/v2/messages/${target}/content`), { method: 'DELETE', apiKey });
+    const early = await erase(gw.apiKey);
+    expect(early.status).toBe(409);
+    conforms('delete', '/v2/messages/{id}/content', early);
+    expect((await call(url(`/v2/messages/${id}`), { method: 'DELETE', apiKey: gw.apiKey })).status).toBe(200);
+    for (const [answer, status] of [
+      [await erase(gw.apiKey), 200],
+      [await erase(gw.apiKey, 'mms_00000000000000000000000000000000'), 404],
+      [await erase(undefined), 401],
+      [await erase(revokedKey), 403],
+    ] as const) {
+      expect(answer.status).toBe(status);
+      conforms('delete', '/v2/messages/{id}/content', answer);
+    }
+  });
+
+  it('media check: 200 findings, 400 malformed, 401 and 403', async () => {
+    const body = { media: [{ kind: 'image', url: 'http://10.0.0.1/a.png' }] };
+    requestConforms(body, '/v2/media/check');
+    const check = (b: unknown, apiKey?: string) => call(url('/v2/media/check'), { apiKey, body: b });
+    for (const [answer, status] of [
+      [await check(body, gw.apiKey), 200],
+      [await check({ media: [] }, gw.apiKey), 400],
+      [await check(body), 401],
+      [await check(body, revokedKey), 403],
+    ] as const) {
+      expect(answer.status).toBe(status);
+      conforms('post', '/v2/media/check', answer);
     }
   });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoPostbacks } from '../../lambdas/adapters/dynamo-postbacks';
 import { runOpsCli } from '../../local/ops-cli';
 import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
-import { verifyWebhookSignature } from '../../lambdas/domain/webhooks';
+import { verifyWebhookSignature } from '../../lambdas/domain/webhooks/webhooks';
 import { call, lookup, send, sendmms, waitFor, waitForState, waitUntil } from './helpers';
 
 let gw: LocalGateway;

@@ -20,15 +20,15 @@ import {
   atExpression,
   EventBridgeMessageScheduler,
   loadSchedulerSettings,
-  SCHEDULER_ENV,
   type SchedulerSettings,
 } from '../../lambdas/adapters/eventbridge-scheduler';
+import { SCHEDULER_ENV } from '../../definitions/environment';
 import {
   nextOccurrence,
   parseScheduleExpression,
   type CronExpression,
-} from '../../lambdas/domain/schedule-expression';
-import { scheduleName } from '../../lambdas/domain/scheduling';
+} from '../../lambdas/domain/recurring/schedule-expression';
+import { scheduleName } from '../../lambdas/domain/messages/scheduling';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import {
   startSchedulerEndpoint,

@@ -1,5 +1,5 @@
 /**
- * EventBridge Scheduler schedule expressions (lambdas/domain/schedule-expression.ts): what parses, and with
+ * EventBridge Scheduler schedule expressions (lambdas/domain/recurring/schedule-expression.ts): what parses, and with
  * which message what does not; next occurrences of everyday expressions (across daylight saving changes), and a
  * property against a brute-force minute scan written independently here.
  */
@@ -16,7 +16,7 @@ import {
   type CronExpression,
   type ParsedScheduleExpression,
   type RateExpression,
-} from '../../lambdas/domain/schedule-expression';
+} from '../../lambdas/domain/recurring/schedule-expression';
 
 function parse(expression: string): ParsedScheduleExpression {
   const result = parseScheduleExpression(expression);

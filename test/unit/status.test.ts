@@ -8,7 +8,7 @@ import {
   POSTBACK_CODES,
   TERMINAL_STATES,
   type MessageState,
-} from '../../lambdas/domain/status';
+} from '../../lambdas/domain/messages/state-machine';
 
 describe('message state machine', () => {
   const forward: Array<[MessageState, MessageState]> = [

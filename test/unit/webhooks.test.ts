@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { HistoryEntry, MessageRecord } from '../../lambdas/domain/ports';
+import type { HistoryEntry, MessageRecord } from '../../lambdas/domain/messages/ports';
 import {
   checkRetryPolicy,
   checkWebhookUrl,
@@ -10,7 +10,6 @@ import {
   deliverWebhook,
   finishWebhookRotation,
   generateWebhookSecret,
-  isNonPublicAddress,
   isRotating,
   newWebhookConfig,
   nextDelaySeconds,
@@ -23,9 +22,9 @@ import {
   webhookQueueBody,
   webhookRetryBody,
   type DeliveryResult,
-  type WebhookConfig,
   type WebhookJob,
-} from '../../lambdas/domain/webhooks';
+} from '../../lambdas/domain/webhooks/webhooks';
+import type { WebhookConfig } from '../../lambdas/domain/webhooks/ports';
 
 const NOW = 1_750_000_000; // unix seconds
 const body = JSON.stringify({ 'event-id': 'mms_1:TRK#N102#t', detail: { 'new-state': 'delivered' } });
@@ -90,7 +89,10 @@ describe('webhook signatures', () => {
   });
 
   it('docs/webhooks.md shows exactly the verification code the tests run', () => {
-    const source = readFileSync(new URL('../../lambdas/domain/webhooks.ts', import.meta.url), 'utf8');
+    const source = readFileSync(
+      new URL('../../lambdas/domain/webhooks/webhooks.ts', import.meta.url),
+      'utf8',
+    );
     const region =
       /\/\/ #region verifyWebhookSignature\n([\s\S]*?)\/\/ #endregion verifyWebhookSignature/.exec(
         source,
@@ -108,7 +110,7 @@ describe('webhook secrets and rotation', () => {
 
   it('generates long random secrets', () => {
     const a = generateWebhookSecret();
-    expect(a).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(a).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(generateWebhookSecret()).not.toBe(a);
   });
 
@@ -276,41 +278,7 @@ describe('webhook URL rules', () => {
     expect(ok('http://hooks.example.com/hook', local)).toBe(false);
     expect(ok('http://10.0.0.1/hook', local)).toBe(false);
   });
-
-  it('classifies IP addresses', () => {
-    for (const ip of [
-      '127.0.0.1',
-      '10.0.0.1',
-      '172.31.255.255',
-      '192.168.0.1',
-      '169.254.169.254',
-      '100.127.0.1',
-      '0.0.0.0',
-      '224.0.0.1',
-      '255.255.255.255',
-      '::',
-      '::1',
-      '::ffff:10.0.0.1',
-      '::ffff:7f00:1',
-      'fc00::1',
-      'fe80::1%eth0',
-      'ff02::1',
-      '64:ff9b::a00:1',
-      'not-an-ip',
-    ]) {
-      expect(isNonPublicAddress(ip), ip).toBe(true);
-    }
-    for (const ip of [
-      '8.8.8.8',
-      '172.32.0.1',
-      '100.128.0.1',
-      '2606:4700::1111',
-      '::ffff:8.8.8.8',
-      '64:ff9b::808:808',
-    ]) {
-      expect(isNonPublicAddress(ip), ip).toBe(false);
-    }
-  });
+  // Address classification: the SSRF corpus in test/unit/security/ssrf.test.ts.
 });
 
 describe('webhook queue items', () => {
