@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from './data-model';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../definitions/data-model';
 
 /** The project root (the folder holding cdk.json, config/ and lambdas/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -10,8 +10,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
-import { webhookQueueBody } from '../lambdas/domain/webhooks';
+import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
+import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -22,18 +22,19 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
-import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
-import { ENV } from '../lambdas/adapters/config';
+import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
+import { ENV } from '../definitions/environment';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
+import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { startMediaSandbox, type MediaSandbox } from './media-sandbox';
 import { createTables } from './infra/tables';
@@ -264,6 +265,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: SQSEvent,
       context: Context,
     ) => Promise<SQSBatchResponse>;
+    const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
@@ -287,6 +289,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/templates', handler: query },
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
+      ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
     ];
     const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,

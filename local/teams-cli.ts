@@ -15,9 +15,9 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
-import { isValidQuietHours } from '../lambdas/domain/scheduling';
+import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
 import { cliDynamo } from './runtime-info';
 import { parseTeamSettings, type TeamSettings } from '../lambdas/domain/privacy/settings';
 

@@ -4,51 +4,9 @@
  * The CDK stacks set these variables from the same names (ENV), so the two cannot drift apart.
  */
 import * as z from '../domain/zod';
-import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
+import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
+import { ENV } from '../../definitions/environment';
 import { mediaAndPrivacySchemas } from './media-privacy-config';
-
-export const ENV = {
-  messagesTable: 'MESSAGES_TABLE',
-  teamsTable: 'TEAMS_TABLE',
-  templatesTable: 'TEMPLATES_TABLE',
-  recurringTable: 'RECURRING_TABLE',
-  postbacksTable: 'POSTBACKS_TABLE',
-  controlTable: 'CONTROL_TABLE',
-  sendQueueUrl: 'SEND_QUEUE_URL',
-  sendDlqUrl: 'SEND_DLQ_URL',
-  eventsQueueUrl: 'EVENTS_QUEUE_URL',
-  sinchBaseUrl: 'SINCH_BASE_URL',
-  sinchSecretId: 'SINCH_SECRET_ID',
-  sinchTimeoutMs: 'SINCH_TIMEOUT_MS',
-  accountTps: 'ACCOUNT_TPS',
-  tpsSafetyFactor: 'TPS_SAFETY_FACTOR',
-  pacerMaxWaitMs: 'PACER_MAX_WAIT_MS',
-  maxAttempts: 'SEND_MAX_ATTEMPTS',
-  backoffBaseSeconds: 'SEND_BACKOFF_BASE_SECONDS',
-  backoffMaxSeconds: 'SEND_BACKOFF_MAX_SECONDS',
-  ambiguousTimeoutPolicy: 'AMBIGUOUS_TIMEOUT_POLICY',
-  requireServiceId: 'REQUIRE_SERVICE_ID',
-  defaultServiceId: 'DEFAULT_SERVICE_ID',
-  authCacheSeconds: 'AUTH_CACHE_SECONDS',
-  eventBusName: 'EVENT_BUS_NAME',
-  correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
-  unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
-  receivedStuckAfterSeconds: 'RECEIVED_STUCK_AFTER_SECONDS',
-  eventSources: 'EVENT_SOURCES',
-  postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
-  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
-  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
-  webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
-  webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
-  webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
-  mediaCacheTable: 'MEDIA_CACHE_TABLE',
-  mediaCheckDefault: 'MEDIA_CHECK_DEFAULT',
-  mediaCheckBudgetMs: 'MEDIA_CHECK_BUDGET_MS',
-  mediaCacheSeconds: 'MEDIA_CACHE_SECONDS',
-  mediaLimitsKb: 'MEDIA_LIMITS_KB',
-  mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
-  retentionDaySeconds: 'RETENTION_DAY_SECONDS',
-} as const;
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());
@@ -129,6 +87,12 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  /** How long old API keys keep working after a team rotates its key (`POST /v2/team/keys/rotate`). */
+  keyRotationGraceSeconds: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(30 * 86_400)), 86_400),
+  /** Estimated price of one message billed as MMS / as SMS (`GET /v2/usage`), in USAGE_CURRENCY. */
+  usagePriceMms: z._default(z.coerce.number().check(z.gte(0)), 0.02),
+  usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
+  usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
   ...mediaAndPrivacySchemas,
 } as const;
 

@@ -6,15 +6,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  IdempotencyClaim,
-  IdempotencyStore,
-  StoredResponse,
-  Team,
-  UsageDecision,
-  UsageLimiter,
-} from '../domain/ports';
-import { teamWindows } from '../domain/rate-limit';
+import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../domain/messages/ports';
+import type { Team } from '../domain/teams/ports';
+import type { UsageDecision, UsageLimiter } from '../domain/pacing/ports';
+import { teamWindows } from '../domain/pacing/rate-limit';
 
 /** Idempotency keys live 24 h. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

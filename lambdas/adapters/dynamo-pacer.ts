@@ -1,12 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  emissionIntervalMs,
-  reserveSlot,
-  type BlockPacer,
-  type BlockReservation,
-  type PacerSettings,
-} from '../domain/rate-limit';
+import { emissionIntervalMs, reserveSlot, type PacerSettings } from '../domain/pacing/rate-limit';
+import type { BlockPacer, BlockReservation } from '../domain/pacing/ports';
 
 /**
  * The account-wide send bucket, shared by every send worker: one item holding the GCRA theoretical arrival time

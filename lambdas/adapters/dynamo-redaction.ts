@@ -5,9 +5,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { INDEX } from '../../lib/data-model';
-import type { SendRequest } from '../domain/mms';
-import type { HistoryEntry, MessageRecord } from '../domain/ports';
+import { INDEX } from '../../definitions/data-model';
+import type { SendRequest } from '../domain/sinch/mms';
+import type { HistoryEntry, MessageRecord } from '../domain/messages/ports';
 import type { RedactionStore } from '../domain/privacy/retention';
 
 const DUE_SHARD = 'due';

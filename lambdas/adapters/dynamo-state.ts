@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HistoryEntry } from '../domain/ports';
+import type { HistoryEntry } from '../domain/messages/ports';
 
 /**
  * The one conditional state write of messages and templates: moves the item `id` from `expected` (state and

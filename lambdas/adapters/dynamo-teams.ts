@@ -6,9 +6,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { Team } from '../domain/ports';
-import type { QuietHours } from '../domain/scheduling';
-import { generateApiKey, hashApiKey, type TeamDirectory } from '../domain/teams';
+import type { Team } from '../domain/teams/ports';
+import type { QuietHours } from '../domain/messages/scheduling';
+import { generateApiKey, hashApiKey } from '../domain/teams/teams';
+import type { TeamDirectory } from '../domain/teams/ports';
 import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
@@ -34,6 +35,9 @@ export class DynamoTeams implements TeamDirectory {
     );
     const teamId: unknown = key.Item?.teamId;
     if (typeof teamId !== 'string') return undefined;
+    // A key replaced by POST /v2/team/keys/rotate works until its grace period ends.
+    const validUntil: unknown = key.Item?.validUntil;
+    if (typeof validUntil === 'string' && Date.parse(validUntil) <= Date.now()) return undefined;
     return this.getTeam(teamId);
   }
 
@@ -116,6 +120,33 @@ export class DynamoTeams implements TeamDirectory {
     const apiKey = generateApiKey();
     await this.addKey(teamId, apiKey);
     for (const pk of old) await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk } }));
+    return apiKey;
+  }
+
+  /**
+   * Adds a new key; the team's other keys keep working until `graceEndsAt` (then the authorizer refuses them;
+   * `npm run teams -- rotate` deletes them). A key already ending earlier keeps its earlier end.
+   */
+  async rotateKeyWithGrace(teamId: string, graceEndsAt: Date): Promise<string> {
+    const old = await this.keysOf(teamId);
+    const apiKey = generateApiKey();
+    await this.addKey(teamId, apiKey);
+    for (const pk of old) {
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk },
+            UpdateExpression: 'SET validUntil = :until',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(validUntil) OR validUntil > :until)',
+            ExpressionAttributeValues: { ':until': graceEndsAt.toISOString() },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        });
+    }
     return apiKey;
   }
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ProbeFailure, type MediaProber, type ProbeAnswer } from '../domain/media/ports';
-import { isNonPublicAddress } from '../domain/webhooks';
+import { isNonPublicAddress } from '../domain/webhooks/webhooks';
 
 export const MEDIA_USER_AGENT = 'mms-gateway-media-check/1';
 

@@ -1,13 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
-import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/ports';
-import { isTerminal } from '../domain/status';
+import { INDEX } from '../../definitions/data-model';
+import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/messages/ports';
+import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
 import { redactionKeys } from './dynamo-redaction';
 
 /** Messages keep their records this long after creation (TTL), then DynamoDB removes them. */
-const RETENTION_SECONDS = 90 * 24 * 3600;
+export const RETENTION_SECONDS = 90 * 24 * 3600;
 const OPEN_SHARD = 'open';
 
 type Item = MessageRecord & {

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Clock, SecretProvider } from '../domain/ports';
+import type { Clock } from '../domain/ports';
+import type { SecretProvider } from '../domain/sinch/ports';
 
 /**
  * The Sinch API key from Secrets Manager, cached in memory for at most `maxAgeMs` (default 5 minutes), so a

@@ -7,8 +7,8 @@
  * check the file is current and every documented route and status against the running local gateway.
  */
 import * as z from './zod';
-import { ACCEPTED_DETAILS, IDEMPOTENCY_KEY_MAX, TEMPLATE_ACCEPTED_DETAILS } from './accept';
-import { ERRORS, type ErrorCode } from './errors';
+import { ACCEPTED_DETAILS, IDEMPOTENCY_KEY_MAX, TEMPLATE_ACCEPTED_DETAILS } from './messages/accept';
+import { ERRORS, type ErrorCode } from './sinch/error-codes';
 import {
   ACTIONS,
   MAX_CLIENT_REFERENCE_LENGTH,
@@ -23,10 +23,15 @@ import {
   customSlideSchema,
   slideSchema,
   type Action,
-} from './mms';
-import { MAX_RECIPIENTS, MAX_SCHEDULES_PER_TEAM, SCHEDULE_ID_PREFIX, SCHEDULE_NAME_MAX } from './recurring';
-import { MAX_EXPRESSION_LENGTH } from './schedule-expression';
-import { MESSAGE_STATES } from './status';
+} from './sinch/mms';
+import {
+  MAX_RECIPIENTS,
+  MAX_SCHEDULES_PER_TEAM,
+  SCHEDULE_ID_PREFIX,
+  SCHEDULE_NAME_MAX,
+} from './recurring/recurring';
+import { MAX_EXPRESSION_LENGTH } from './recurring/schedule-expression';
+import { MESSAGE_STATES } from './messages/state-machine';
 
 type Json = Record<string, unknown>;
 

@@ -5,8 +5,9 @@
  * key stops working within a minute.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authenticate, hashApiKey, teamToContext, type TeamDirectory } from '../domain/teams';
-import type { Team } from '../domain/ports';
+import { authenticate, hashApiKey, teamToContext } from '../domain/teams/teams';
+import type { TeamDirectory } from '../domain/teams/ports';
+import type { Team } from '../domain/teams/ports';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoTeams } from '../adapters/dynamo-teams';

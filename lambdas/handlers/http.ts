@@ -8,9 +8,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { errorBody, GatewayError } from '../domain/errors';
-import type { Team } from '../domain/ports';
-import { teamFromContext } from '../domain/teams';
+import { errorBody, GatewayError } from '../domain/sinch/error-codes';
+import type { Team } from '../domain/teams/ports';
+import { teamFromContext } from '../domain/teams/teams';
 import { logger, metrics, tracer } from './observability';
 
 export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;

@@ -1,8 +1,10 @@
 /** POST /v2/ — the Sinch-compatible entry: every action goes through the accept use case. Also POST /v2/media/check. */
 import { mediaCheckEndpoint } from '../domain/media/check-endpoint';
+import { GatewayError } from '../domain/sinch/error-codes';
 import { callingTeam, header, httpRoute, json } from './http';
 import { buildMediaCheck } from './media-privacy-wiring';
 import { buildAccept } from './wiring';
+import { countRefused } from './usage-wiring';
 
 const accept = buildAccept();
 const mediaCheck = mediaCheckEndpoint(buildMediaCheck());
@@ -13,10 +15,15 @@ export const handler = httpRoute(async (event) => {
     return json(200, await mediaCheck(event.body));
   }
   const idempotencyKey = header(event, 'idempotency-key');
+  const team = callingTeam(event);
   const result = await accept({
-    team: callingTeam(event),
+    team,
     body: event.body,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  }).catch(async (error: unknown) => {
+    if (error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
+    throw error;
   });
+  if (result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
   return json(result.statusCode, result.body);
 });

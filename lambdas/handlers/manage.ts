@@ -1,6 +1,6 @@
 /** DELETE /v2/messages/{id} cancels a scheduled message; PATCH /v2/messages/{id} with `send-at` moves it. */
-import { manageScheduled } from '../domain/manage';
-import { GatewayError } from '../domain/errors';
+import { manageScheduled } from '../domain/messages/cancel-reschedule';
+import { GatewayError } from '../domain/sinch/error-codes';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoMessageRepository } from '../adapters/message-repository';

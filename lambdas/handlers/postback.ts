@@ -4,7 +4,7 @@
  * still answered 200), answer. Not JSON: 400 and a log line. Storage failure: 500, so that Sinch retries.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks';
+import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks/parsing';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { loadConfig } from '../adapters/config';

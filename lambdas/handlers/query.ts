@@ -4,8 +4,8 @@
  * GET /v2/openapi.json, the API's OpenAPI document (no team needed).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { GatewayError } from '../domain/errors';
-import { lookupMessages, lookupTemplates } from '../domain/lookup';
+import { GatewayError } from '../domain/sinch/error-codes';
+import { lookupMessages, lookupTemplates } from '../domain/messages/lookup';
 import { buildOpenApiDocument } from '../domain/openapi';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';

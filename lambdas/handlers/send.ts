@@ -9,18 +9,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sendQueuedMessage } from '../domain/send';
-import { batchPacer, maxLatenessMs } from '../domain/rate-limit';
+import { sendQueuedMessage } from '../domain/messages/send';
+import { batchPacer, maxLatenessMs } from '../domain/pacing/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
 import { logger, metrics } from './observability';
+import { countedMessages } from './usage-wiring';
 
 const config = loadConfig([
   'messagesTable',
@@ -49,7 +49,7 @@ const pacerSettings = {
 
 const pacer = new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings);
 const deps = {
-  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  messages: countedMessages(config.messagesTable),
   templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   pacer,

@@ -15,12 +15,12 @@ import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
-import { processPostback } from '../domain/process-postback';
-import { templatePostbacks } from '../domain/templates';
+import { processPostback } from '../domain/postbacks/apply';
+import { templatePostbacks } from '../domain/templates/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { logger, metrics } from './observability';
+import { countedMessages } from './usage-wiring';
 
 const config = loadConfig([
   'messagesTable',
@@ -31,7 +31,7 @@ const config = loadConfig([
 ]);
 
 export const applyStoredPostback = processPostback({
-  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  messages: countedMessages(config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
   events: new EventBridgePublisher(eventBridge(), config.eventBusName),
   clock: systemClock,

@@ -12,7 +12,7 @@ import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
-import { sweep } from '../domain/sweep';
+import { sweep } from '../domain/messages/sweep';
 import { applyStoredPostback } from './status-processor';
 import { redactExpired } from '../domain/privacy/retention';
 import { buildRedactionStore, retentionDaySeconds } from './media-privacy-wiring';

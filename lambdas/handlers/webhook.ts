@@ -16,19 +16,20 @@ import {
   parseWebhookQueueBody,
   webhookRetryBody,
   type WebhookJob,
-  type WebhookRetryQueue,
-} from '../domain/webhooks';
+} from '../domain/webhooks/webhooks';
+import type { WebhookRetryQueue } from '../domain/webhooks/ports';
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
+import { DynamoDeliveryLog } from '../adapters/dynamo-team-usage';
 import { loadWebhookSettings, WebhookHttpClient } from '../adapters/webhook-client';
 import { systemClock } from '../adapters/system';
 import { logger, metrics } from './observability';
 
-export { webhookQueueBody } from '../domain/webhooks';
+export { webhookQueueBody } from '../domain/webhooks/webhooks';
 
-const config = loadConfig(['messagesTable', 'teamsTable']);
+const config = loadConfig(['messagesTable', 'teamsTable', 'controlTable']);
 const settings = loadWebhookSettings();
 
 const retryQueue: WebhookRetryQueue = {
@@ -54,6 +55,7 @@ const deliver = deliverWebhook({
   clock: systemClock,
   retry: settings.retry,
   urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
+  log: new DynamoDeliveryLog(dynamo(), config.controlTable),
 });
 
 async function processRecord(record: SQSRecord): Promise<void> {

@@ -2,11 +2,10 @@
  * The accept use case and the message scheduler as every entry Lambda builds them (HTTP ingest, events, manage):
  * one wiring, so all entries share validation, idempotency, quotas and scheduling.
  */
-import { acceptSubmission } from '../domain/accept';
+import { acceptSubmission } from '../domain/messages/accept';
 import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import {
   EventBridgeMessageScheduler,
@@ -17,6 +16,7 @@ import {
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
 import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
+import { countedMessages } from './usage-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -37,7 +37,7 @@ export function buildAccept() {
     'defaultServiceId',
   ]);
   return acceptSubmission({
-    messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+    messages: countedMessages(config.messagesTable),
     templates: new DynamoTemplates(dynamo(), config.templatesTable),
     queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
     scheduler: buildScheduler(),

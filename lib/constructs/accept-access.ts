@@ -1,6 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { INDEX } from '../data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import type { GatewayFunction } from './gateway-function';
 

@@ -11,8 +11,8 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
-import { SEND_REQUESTED_PATTERN } from '../data-model';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
+import { SEND_REQUESTED_PATTERN } from '../../definitions/data-model';
 
 /** The gateway's own status events: the webhook rule's pattern (the local runtime filters the same way). */
 export const STATUS_CHANGED_PATTERN = { source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] } as const;

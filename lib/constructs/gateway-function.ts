@@ -7,7 +7,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, type ConfigKey } from '../../lambdas/adapters/config';
+import type { ConfigKey } from '../../lambdas/adapters/config';
+import { ENV } from '../../definitions/environment';
 import { METRICS_NAMESPACE, PROJECT_ROOT, type GatewayConfig } from '../config';
 
 /** The Lambda handlers, one file each in `lambdas/handlers/`. */

@@ -12,7 +12,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { errorBody, type ErrorCode } from '../../lambdas/domain/errors';
+import { errorBody, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
 import {
   associateWebAcl,
   requireModernTls,

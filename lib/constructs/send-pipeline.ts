@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../data-model';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';
 

@@ -21,7 +21,7 @@ import {
   type QueueDefinition,
   type TableDefinition,
   type TableId,
-} from '../data-model';
+} from '../../definitions/data-model';
 import { resourcePrefix, type GatewayConfig } from '../config';
 import { EventRouting } from '../constructs/event-routing';
 import { SendScheduling } from '../constructs/send-scheduling';
@@ -43,7 +43,7 @@ export const removalPolicyOf = (config: GatewayConfig): RemovalPolicy =>
 
 /**
  * Everything that holds data or identity and must outlive a redeploy of the code: the DynamoDB tables and the
- * queues with their dead-letter queues (all built from lib/data-model.ts), the Sinch API key secret, the
+ * queues with their dead-letter queues (all built from definitions/data-model.ts), the Sinch API key secret, the
  * gateway's EventBridge bus with its rules into the queues, the Scheduler group holding scheduled sends and
  * the role that fires them and, with fixedEgressIp, the Elastic IPs Sinch may allowlist. Retained on stack
  * deletion (tables also deletion-protected) unless the config says `removalPolicy: destroy`.

@@ -5,7 +5,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INDEX, type QUEUES, type TableId } from '../data-model';
+import { INDEX, type QUEUES, type TableId } from '../../definitions/data-model';
 import { postbackRateLimit, resourcePrefix, type GatewayConfig } from '../config';
 import { AcceptAccess, type SchedulingAccess } from '../constructs/accept-access';
 import { EgressNetwork } from '../constructs/egress-network';

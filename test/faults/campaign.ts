@@ -19,11 +19,11 @@ import {
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import type { RecordedRequest } from '../../local/sinch-simulator/index';
-import { isTerminal, type MessageState } from '../../lambdas/domain/status';
-import type { HistoryEntry } from '../../lambdas/domain/ports';
+import { isTerminal, type MessageState } from '../../lambdas/domain/messages/state-machine';
+import type { HistoryEntry } from '../../lambdas/domain/messages/ports';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options and results

@@ -4,10 +4,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, failureBody, isErrorCode } from '../../lambdas/domain/errors';
-import { ACTIONS, mmsRequestSchema } from '../../lambdas/domain/mms';
-import type { ValidationContext, ValidationResult } from '../../lambdas/domain/validation';
-import { FIELD_ORDER, expandGroup, parseJsonBody, validateRequest } from '../../lambdas/domain/validation';
+import { ERRORS, failureBody, isErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { ACTIONS, mmsRequestSchema } from '../../lambdas/domain/sinch/mms';
+import type { ValidationContext, ValidationResult } from '../../lambdas/domain/sinch/validation';
+import {
+  FIELD_ORDER,
+  expandGroup,
+  parseJsonBody,
+  validateRequest,
+} from '../../lambdas/domain/sinch/validation';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const contexts: ValidationContext[] = [

@@ -3,10 +3,10 @@
  * the Scheduler group and execution role, who may manage schedules, and the two queue workers.
  */
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
+import { ENV } from '../../definitions/environment';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { GATEWAY_EVENT_SOURCE } from '../../lib/config';
 import { STATUS_CHANGED_PATTERN } from '../../lib/constructs/event-routing';
 import {
@@ -15,7 +15,7 @@ import {
   SEND_FUNCTION_TIMEOUT_SECONDS,
   SEND_REQUESTED_PATTERN,
   WEBHOOK_FUNCTION_TIMEOUT_SECONDS,
-} from '../../lib/data-model';
+} from '../../definitions/data-model';
 import {
   actionsOf,
   configWith,

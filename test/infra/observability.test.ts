@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUES } from '../../lib/data-model';
+import { QUEUES } from '../../definitions/data-model';
 import { configWith, props, resources, synth, text, type Json } from './support';
 
 const pascal = (id: string): string =>

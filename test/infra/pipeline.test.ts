@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../lib/data-model';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import { configWith, functionOf, props, resources, synth, text, type Json } from './support';
 
 const dev = synth(configWith('dev'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
-import { SCHEDULER_ENV_NAMES } from '../../lambdas/adapters/eventbridge-scheduler';
-import { errorBody } from '../../lambdas/domain/errors';
+import { ENV } from '../../definitions/environment';
+import { SCHEDULER_ENV_NAMES } from '../../definitions/environment';
+import { errorBody } from '../../lambdas/domain/sinch/error-codes';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {
   actionsOf,

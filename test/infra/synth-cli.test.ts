@@ -126,6 +126,9 @@ describe.each(STAGES)('npx cdk synth -c stage=%s', (stage) => {
 
   it("loads every bundle with only the environment its template sets (the handler's config is complete)", () => {
     const region = rawConfig(stage).region;
+    // A failed synth leaves no bundle: that must fail here too, not pass an empty loop.
+    expect(result.status).toBe(0);
+    expect(bundles.length).toBeGreaterThan(0);
     for (const bundle of bundles) {
       const run = importBundle(bundle, region);
       expect(run.status, `${bundle.logicalId}: ${run.stderr.slice(-800)}`).toBe(0);

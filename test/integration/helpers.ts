@@ -49,7 +49,7 @@ export const lookup = (gw: LocalGateway, trackingId: string, apiKey = gw.apiKey)
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000, // generous: two cores shared by many test runs
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -6,7 +6,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recurringScheduleName } from '../../lambdas/domain/recurring';
+import { recurringScheduleName } from '../../lambdas/domain/recurring/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, sendmms, SENDER, waitFor, waitUntil, type HttpAnswer } from './helpers';
 

@@ -2,9 +2,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalName, TABLES } from '../../lib/data-model';
+import { physicalName, TABLES } from '../../definitions/data-model';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
-import { hashApiKey } from '../../lambdas/domain/teams';
+import { hashApiKey } from '../../lambdas/domain/teams/teams';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
 import { runTeamsCli } from '../../local/teams-cli';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode, Violation } from '../../lambdas/domain/errors';
+import type { ErrorCode, Violation } from '../../lambdas/domain/sinch/error-codes';
 import {
   ERRORS,
   GatewayError,
@@ -9,7 +9,7 @@ import {
   failureBody,
   httpStatusOf,
   isErrorCode,
-} from '../../lambdas/domain/errors';
+} from '../../lambdas/domain/sinch/error-codes';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
 

@@ -9,7 +9,7 @@ import {
   mediaRefs,
   preflightRequest,
 } from '../../lambdas/domain/media/preflight';
-import { GatewayError } from '../../lambdas/domain/errors';
+import { GatewayError } from '../../lambdas/domain/sinch/error-codes';
 import { startMediaSandbox, type MediaSandbox } from '../../local/media-sandbox';
 
 class MemoryCache implements MediaCheckCache {

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, type ErrorCode } from '../../lambdas/domain/errors';
-import { ACTIONS, MAX_GROUP_SIZE, MIN_GROUP_SIZE } from '../../lambdas/domain/mms';
+import { ERRORS, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { ACTIONS, MAX_GROUP_SIZE, MIN_GROUP_SIZE } from '../../lambdas/domain/sinch/mms';
 import {
   FROM_MASK_PATTERN,
   INTERNATIONAL_NUMBER_PATTERN,
@@ -16,10 +16,14 @@ import {
   buildOpenApiDocument,
   errorCodesFor,
 } from '../../lambdas/domain/openapi';
-import { isInternationalNumber, isShortCode } from '../../lambdas/domain/phone';
-import { MAX_RECIPIENTS, SCHEDULE_NAME_MAX, parseScheduleDefinition } from '../../lambdas/domain/recurring';
-import { MAX_EXPRESSION_LENGTH, isTimeZone } from '../../lambdas/domain/schedule-expression';
-import { validateRequest } from '../../lambdas/domain/validation';
+import { isInternationalNumber, isShortCode } from '../../lambdas/domain/sinch/phone';
+import {
+  MAX_RECIPIENTS,
+  SCHEDULE_NAME_MAX,
+  parseScheduleDefinition,
+} from '../../lambdas/domain/recurring/recurring';
+import { MAX_EXPRESSION_LENGTH, isTimeZone } from '../../lambdas/domain/recurring/schedule-expression';
+import { validateRequest } from '../../lambdas/domain/sinch/validation';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { HistoryEntry, MessageRecord } from '../../lambdas/domain/ports';
+import type { HistoryEntry, MessageRecord } from '../../lambdas/domain/messages/ports';
 import {
   checkRetryPolicy,
   checkWebhookUrl,
@@ -23,9 +23,9 @@ import {
   webhookQueueBody,
   webhookRetryBody,
   type DeliveryResult,
-  type WebhookConfig,
   type WebhookJob,
-} from '../../lambdas/domain/webhooks';
+} from '../../lambdas/domain/webhooks/webhooks';
+import type { WebhookConfig } from '../../lambdas/domain/webhooks/ports';
 
 const NOW = 1_750_000_000; // unix seconds
 const body = JSON.stringify({ 'event-id': 'mms_1:TRK#N102#t', detail: { 'new-state': 'delivered' } });
@@ -90,7 +90,10 @@ describe('webhook signatures', () => {
   });
 
   it('docs/webhooks.md shows exactly the verification code the tests run', () => {
-    const source = readFileSync(new URL('../../lambdas/domain/webhooks.ts', import.meta.url), 'utf8');
+    const source = readFileSync(
+      new URL('../../lambdas/domain/webhooks/webhooks.ts', import.meta.url),
+      'utf8',
+    );
     const region =
       /\/\/ #region verifyWebhookSignature\n([\s\S]*?)\/\/ #endregion verifyWebhookSignature/.exec(
         source,
@@ -108,7 +111,7 @@ describe('webhook secrets and rotation', () => {
 
   it('generates long random secrets', () => {
     const a = generateWebhookSecret();
-    expect(a).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(a).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(generateWebhookSecret()).not.toBe(a);
   });
 

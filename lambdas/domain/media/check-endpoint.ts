@@ -3,9 +3,9 @@
  * `{"media":[{"kind":"image","url":"https://…"}, …]}` (1–20 entries; kinds as slide keys). The answer lists a
  * result per entry; the check always runs fresh (no cached result) and refreshes the cache.
  */
-import { GatewayError, type Violation } from '../errors';
-import { CONTENT_KEYS, type ContentKey } from '../mms';
-import { parseJsonBody } from '../validation';
+import { GatewayError, type Violation } from '../sinch/error-codes';
+import { CONTENT_KEYS, type ContentKey } from '../sinch/mms';
+import { parseJsonBody } from '../sinch/validation';
 import type { checkMedia, MediaRef } from './preflight';
 
 export const MAX_CHECK_ENTRIES = 20;

@@ -16,12 +16,14 @@
  * one image to 10,000 recipients fetches it once. Where it runs and what it costs: docs/decisions/0015.
  */
 import { isIP } from 'node:net';
-import type { ErrorCode, Violation } from '../errors';
-import { GatewayError } from '../errors';
-import type { ContentKey, Slide } from '../mms';
-import { CONTENT_KEYS } from '../mms';
-import type { Clock, HistoryEntry, Team } from '../ports';
-import { checkWebhookUrl, isNonPublicAddress } from '../webhooks';
+import type { ErrorCode, Violation } from '../sinch/error-codes';
+import { GatewayError } from '../sinch/error-codes';
+import type { ContentKey, Slide } from '../sinch/mms';
+import { CONTENT_KEYS } from '../sinch/mms';
+import type { Clock } from '../ports';
+import type { HistoryEntry } from '../messages/ports';
+import type { Team } from '../teams/ports';
+import { checkWebhookUrl, isNonPublicAddress } from '../webhooks/webhooks';
 import { ProbeFailure, type MediaCheckCache, type MediaProber, type UrlFacts } from './ports';
 
 export const MEDIA_CHECK_MODES = ['off', 'warn', 'enforce'] as const;

@@ -9,11 +9,13 @@
  * so it cannot redact fields; the sweep finds due messages through a sparse index (`redact-due`).
  * What is stored where and for how long: docs/privacy.md.
  */
-import { GatewayError } from '../errors';
-import type { SendRequest } from '../mms';
-import { maskNumber } from '../phone';
-import type { Clock, HistoryEntry, MessageRecord, Team } from '../ports';
-import { isTerminal } from '../status';
+import { GatewayError } from '../sinch/error-codes';
+import type { SendRequest } from '../sinch/mms';
+import { maskNumber } from '../sinch/phone';
+import type { Clock } from '../ports';
+import type { HistoryEntry, MessageRecord } from '../messages/ports';
+import type { Team } from '../teams/ports';
+import { isTerminal } from '../messages/state-machine';
 
 export const DEFAULT_RETENTION_DAYS = 90;
 export const MIN_RETENTION_DAYS = 1;

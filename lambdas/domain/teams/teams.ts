@@ -1,20 +1,16 @@
 /**
  * Team API keys: only a SHA-256 hash of each key is stored; the key itself is shown once, when it is made.
  */
+import type { TeamDirectory } from './ports';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Team } from './ports';
-import { readTeamSettings } from './privacy/settings';
+import { readTeamSettings } from '../privacy/settings';
 
 export const hashApiKey = (apiKey: string): string =>
   createHash('sha256').update(apiKey, 'utf8').digest('hex');
 
 /** A new key: `mgw_` + 32 random bytes, base64url. */
 export const generateApiKey = (): string => `mgw_${randomBytes(32).toString('base64url')}`;
-
-export interface TeamDirectory {
-  /** The team a key hash belongs to, or undefined for an unknown key. */
-  findByKeyHash(keyHash: string): Promise<Team | undefined>;
-}
 
 export type AuthDecision =
   | { readonly kind: 'allow'; readonly team: Team }

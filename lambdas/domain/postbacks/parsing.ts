@@ -3,9 +3,9 @@
  * applied to its message. The postback endpoint only stores; the status processor applies, asynchronously.
  */
 import { createHash } from 'node:crypto';
-import type { HistoryEntry, MessageRecord } from './ports';
-import { applyPostback, isMessagePostbackCode, type MessageState } from './status';
-import { eventNumber } from './privacy/retention';
+import type { HistoryEntry, MessageRecord } from '../messages/ports';
+import { applyPostback, isMessagePostbackCode, type MessageState } from '../messages/state-machine';
+import { eventNumber } from '../privacy/retention';
 
 export interface Postback {
   readonly trackingId?: string;

@@ -8,10 +8,11 @@
  * A rejected event (bad input, unknown team) produces an `mms.send-rejected` event with the codes, so the
  * producer learns why; nothing is dropped silently.
  */
-import { GatewayError } from './errors';
-import type { StoredResponse, Team } from './ports';
-import type { EventPublisher } from './process-postback';
-import { eventAcceptedBody } from './privacy/retention';
+import { GatewayError } from '../sinch/error-codes';
+import type { StoredResponse } from './ports';
+import type { Team } from '../teams/ports';
+import type { EventPublisher } from '../postbacks/ports';
+import { eventAcceptedBody } from '../privacy/retention';
 
 export const SEND_REQUESTED = 'mms.send-requested';
 export const SEND_REJECTED = 'mms.send-rejected';

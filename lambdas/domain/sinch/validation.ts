@@ -1,6 +1,6 @@
 /**
  * Validation of MMS requests: every rule of the Sinch MMS JSON API that can be checked before sending,
- * each reported with Sinch's own code where one exists and a `GW-` code otherwise (errors.ts).
+ * each reported with Sinch's own code where one exists and a `GW-` code otherwise (error-codes.ts).
  *
  * `validateRequest` reports ALL violations, ordered by field (FIELD_ORDER, the order of Sinch's field
  * table: action first, slides after the addressing fields), so the first one is the most basic. It never
@@ -17,8 +17,8 @@
  * - Dates are ISO 8601 extended date-times with a time zone (Z or ±hh:mm); a date without zone is ambiguous.
  * - Lengths count Unicode code points, not UTF-16 units.
  */
-import type * as z from './zod';
-import type { ErrorCode, Violation } from './errors';
+import type * as z from '../zod';
+import type { ErrorCode, Violation } from './error-codes';
 import {
   CONTENT_KEYS,
   MAX_CLIENT_REFERENCE_LENGTH,

@@ -107,6 +107,18 @@ export const ERRORS = {
     400,
   ),
   'GW-INVALID-RECIPIENTS': gateway('recipients must hold 1 to 1000 distinct numbers.', 400),
+  'GW-INVALID-WEBHOOK-URL': gateway(
+    'Webhook url must be an https:// URL without user name or password to a public address.',
+    400,
+  ),
+  'GW-INVALID-QUIET-HOURS': gateway(
+    'quiet-hours needs time-zone (IANA), start and end (HH:MM, different), or null to remove them.',
+    400,
+  ),
+  'GW-INVALID-DATE-RANGE': gateway(
+    'since and until must be dates, since not after until, at most 92 days.',
+    400,
+  ),
   // Gateway: HTTP and service
   'GW-NOT-FOUND': gateway('Not found.', 404),
   'GW-METHOD-NOT-ALLOWED': gateway('Method not allowed.', 405),

@@ -6,7 +6,7 @@
  * validation.ts, so that every violation is reported with its Sinch code. Objects are strict: a key that is
  * not part of the action is an error, never silently dropped.
  */
-import * as z from './zod';
+import * as z from '../zod';
 
 export const ACTIONS = ['sendmms', 'savemms', 'sendsavedmms'] as const;
 export type Action = (typeof ACTIONS)[number];

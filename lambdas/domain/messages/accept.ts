@@ -3,36 +3,21 @@
  * through it too). Validation, idempotency, team attribution, quota, recording and enqueueing happen here, once.
  */
 import { createHash } from 'node:crypto';
-import { GatewayError, type Violation } from './errors';
-import type { SendRequest } from './mms';
-import type {
-  Clock,
-  IdGenerator,
-  IdempotencyStore,
-  MessageRecord,
-  MessageRepository,
-  SendQueue,
-  StoredResponse,
-  Team,
-  UsageLimiter,
-} from './ports';
-import { expandGroup, parseJsonBody, validateRequest } from './validation';
-import {
-  afterQuietHours,
-  extractScheduling,
-  type MessageScheduler,
-  type SchedulingRequest,
-} from './scheduling';
-import {
-  resolveSavedTemplate,
-  TEMPLATE_ID_PREFIX,
-  type TemplateRecord,
-  type TemplateRepository,
-} from './templates';
-import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from './mms';
+import { GatewayError, type Violation } from '../sinch/error-codes';
+import type { SendRequest } from '../sinch/mms';
+import type { Clock, IdGenerator } from '../ports';
+import type { IdempotencyStore, MessageRecord, MessageRepository, SendQueue, StoredResponse } from './ports';
+import type { Team } from '../teams/ports';
+import type { UsageLimiter } from '../pacing/ports';
+import { expandGroup, parseJsonBody, validateRequest } from '../sinch/validation';
+import { afterQuietHours, extractScheduling, type SchedulingRequest } from './scheduling';
+import type { MessageScheduler } from './ports';
+import { resolveSavedTemplate, TEMPLATE_ID_PREFIX } from '../templates/templates';
+import type { TemplateRecord, TemplateRepository } from '../templates/ports';
+import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from '../sinch/mms';
 import type { HistoryEntry } from './ports';
-import { preflightRequest, type MediaGate } from './media/preflight';
-import { withRetention } from './privacy/retention';
+import { preflightRequest, type MediaGate } from '../media/preflight';
+import { withRetention } from '../privacy/retention';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;

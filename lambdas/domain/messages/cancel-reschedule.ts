@@ -1,9 +1,11 @@
 /** Cancel and reschedule a team's scheduled messages (DELETE and PATCH /v2/messages/{id}). */
-import { GatewayError } from './errors';
+import { GatewayError } from '../sinch/error-codes';
 import { messageView, type MessageView } from './lookup';
-import type { Clock, MessageRepository } from './ports';
-import { extractScheduling, type MessageScheduler } from './scheduling';
-import { parseJsonBody } from './validation';
+import type { Clock } from '../ports';
+import type { MessageRepository } from './ports';
+import { extractScheduling } from './scheduling';
+import type { MessageScheduler } from './ports';
+import { parseJsonBody } from '../sinch/validation';
 
 export interface ManageDeps {
   readonly messages: MessageRepository;

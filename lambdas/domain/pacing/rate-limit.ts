@@ -6,6 +6,7 @@
  * starts, so N concurrent workers together send at exactly `rate` per second, spread evenly inside each second
  * (not in bursts at whole seconds), and a slot is never used twice.
  */
+import type { BlockPacer, BlockReservation } from './ports';
 
 export interface PacerSettings {
   /** The Sinch account's throughput limit (requests per second). */
@@ -50,17 +51,6 @@ export function reserveSlot(
   const waitMs = sendAtMs + (count - 1) * interval - nowMs;
   if (waitMs > s.maxWaitMs) return { ok: false, retryAfterMs: Math.ceil(waitMs - s.maxWaitMs + interval) };
   return { ok: true, sendAtMs, newTatMs: tat + count * interval };
-}
-
-/** A block of consecutive send slots: the first at `sendAtMs`, then one every `intervalMs`. */
-export type BlockReservation =
-  | { readonly ok: true; readonly sendAtMs: number; readonly intervalMs: number; readonly count: number }
-  | { readonly ok: false; readonly retryAfterMs: number };
-
-/** What can reserve several consecutive slots of the shared bucket at once (one write instead of one each). */
-export interface BlockPacer {
-  reserve(nowMs: number): Promise<{ ok: true; sendAtMs: number } | { ok: false; retryAfterMs: number }>;
-  reserveBlock(nowMs: number, count: number): Promise<BlockReservation>;
 }
 
 /**

@@ -8,12 +8,22 @@
  * The schedule's record is the truth for firing: a firing of a paused or deleted schedule does nothing, so a
  * firing already on its way when the team pauses or deletes the schedule sends nothing.
  */
-import { requestHash } from './accept';
-import { GatewayError, type ErrorCode, type Violation } from './errors';
-import type { Clock, IdGenerator, StoredResponse, Team } from './ports';
+import type {
+  FiringSummary,
+  RecurringRepository,
+  RecurringSchedule,
+  RecurringScheduler,
+  RecurringState,
+} from './ports';
+import { requestHash } from '../messages/accept';
+import { GatewayError, type ErrorCode, type Violation } from '../sinch/error-codes';
+import type { Clock, IdGenerator } from '../ports';
+import type { StoredResponse } from '../messages/ports';
+import type { Team } from '../teams/ports';
 import { isTimeZone, nextOccurrence, parseScheduleExpression } from './schedule-expression';
-import { resolveSavedTemplate, type TemplateRepository } from './templates';
-import { numberProblem, parseJsonBody, validateRequest, type ValidationContext } from './validation';
+import { resolveSavedTemplate } from '../templates/templates';
+import type { TemplateRepository } from '../templates/ports';
+import { numberProblem, parseJsonBody, validateRequest, type ValidationContext } from '../sinch/validation';
 import { createHash } from 'node:crypto';
 
 export const MAX_RECIPIENTS = 1000;
@@ -22,61 +32,6 @@ export const SCHEDULE_NAME_MAX = 100;
 /** Accepts in flight at once while a firing fans out. */
 export const FAN_OUT_CONCURRENCY = 16;
 export const SCHEDULE_ID_PREFIX = 'sch_';
-
-export type RecurringState = 'enabled' | 'paused';
-
-/** What the last firing did. */
-export interface FiringSummary {
-  /** The occurrence's planned time (Scheduler's `scheduled-time`). */
-  readonly scheduledTime: string;
-  readonly firedAt: string;
-  readonly accepted: number;
-  readonly rejected: number;
-  /** The first rejections (at most 10): recipient and Sinch-shaped code. */
-  readonly errors: ReadonlyArray<{ readonly to: string; readonly code: string; readonly info: string }>;
-}
-
-export interface RecurringSchedule {
-  readonly id: string;
-  readonly teamId: string;
-  readonly name?: string;
-  /** `cron(…)` or `rate(…)`, as EventBridge Scheduler reads it. */
-  readonly expression: string;
-  /** IANA time zone the expression is read in. */
-  readonly timeZone: string;
-  readonly recipients: readonly string[];
-  /** The Sinch body (sendmms or sendsavedmms) without `to`; may hold `ignore-quiet-hours`. */
-  readonly message: Readonly<Record<string, unknown>>;
-  readonly state: RecurringState;
-  /** Hash of the creating request, to answer a retried creation with the same Idempotency-Key. */
-  readonly requestHash: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly firings: number;
-  readonly lastFiring?: FiringSummary;
-}
-
-export interface RecurringRepository {
-  /** Creates the schedule; false when one with this id exists already. */
-  create(schedule: RecurringSchedule): Promise<boolean>;
-  get(id: string): Promise<RecurringSchedule | undefined>;
-  listByTeam(teamId: string): Promise<RecurringSchedule[]>;
-  /** How many schedules the team has (without reading them). */
-  countByTeam(teamId: string): Promise<number>;
-  /** Sets the state if the schedule exists; returns the updated schedule, undefined if gone. */
-  setState(id: string, state: RecurringState, at: string): Promise<RecurringSchedule | undefined>;
-  /** Records a firing unless a later occurrence is recorded already. */
-  recordFiring(id: string, summary: FiringSummary): Promise<void>;
-  delete(id: string): Promise<void>;
-}
-
-/** The recurring schedules in the scheduler (EventBridge Scheduler), one per recurring send. */
-export interface RecurringScheduler {
-  /** Creates (or, when it exists, updates) the schedule that fires `id`. */
-  upsert(schedule: Pick<RecurringSchedule, 'id' | 'expression' | 'timeZone' | 'state'>): Promise<void>;
-  /** Deletes it; a schedule already gone is not an error. */
-  delete(id: string): Promise<void>;
-}
 
 /** The body the scheduler puts on the events queue at each firing (`<aws.scheduler.scheduled-time>` filled in). */
 export interface RecurringFiring {

@@ -4,8 +4,10 @@
  * that never got a final postback to `unknown` after a configurable time (default 72 h, the longest MMS expiry),
  * so that no message stays open forever. Messages still in the send pipeline (queued, submitting) are left to it.
  */
-import type { Clock, MessageRepository } from './ports';
-import type { PostbackStore, processPostback, StoredPostback } from './process-postback';
+import type { Clock } from '../ports';
+import type { MessageRepository } from './ports';
+import type { processPostback } from '../postbacks/apply';
+import type { PostbackStore, StoredPostback } from '../postbacks/ports';
 
 export interface SweepDeps {
   readonly messages: MessageRepository;

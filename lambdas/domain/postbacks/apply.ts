@@ -6,42 +6,17 @@
  * A postback whose message is not known yet (the worker may not have recorded the Sinch tracking-id) is marked
  * pending and retried by the sweep for `correlationWindowMs`, then parked as an orphan for operators.
  */
-import type { MessageRepository, Clock } from './ports';
-import { isTemplatePostbackCode } from './status';
-import {
-  applyPostbackToMessage,
-  readPostback,
-  STATUS_CHANGED,
-  statusChangedDetail,
-  type Postback,
-} from './postbacks';
-
-export type PostbackState = 'received' | 'pending' | 'applied' | 'orphan' | 'ignored';
-
-export interface StoredPostback {
-  readonly pk: string;
-  readonly body: string;
-  readonly receivedAt: string;
-}
-
-export interface PostbackStore {
-  mark(pk: string, state: PostbackState, detail?: string): Promise<void>;
-  /** Postbacks in `state`, oldest first (or newest first); only those received before `receivedBefore` if given. */
-  list(
-    state: PostbackState,
-    limit: number,
-    options?: { newestFirst?: boolean; receivedBefore?: string },
-  ): Promise<StoredPostback[]>;
-}
-
-export interface EventPublisher {
-  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
-}
-
-/** Optional handler for template postbacks (N003, E002–E004) and postbacks about template submissions. */
-export interface TemplatePostbackHandler {
-  handle(postback: Postback, ref: string): Promise<'applied' | 'not-mine'>;
-}
+import type {
+  EventPublisher,
+  PostbackState,
+  PostbackStore,
+  StoredPostback,
+  TemplatePostbackHandler,
+} from './ports';
+import type { Clock } from '../ports';
+import type { MessageRepository } from '../messages/ports';
+import { isTemplatePostbackCode } from '../messages/state-machine';
+import { applyPostbackToMessage, readPostback, STATUS_CHANGED, statusChangedDetail } from './parsing';
 
 export interface ProcessPostbackDeps {
   readonly messages: MessageRepository;

@@ -7,18 +7,14 @@
  * outcome. Retryable outcomes go back to the queue with back-off until the attempts run out, then the item is
  * marked failed and moved to the dead-letter queue.
  */
-import { backoffSeconds, type BackoffPolicy, type SinchOutcome } from './outcome';
-import type {
-  Clock,
-  HistoryEntry,
-  MessageRepository,
-  SecretProvider,
-  SendPacer,
-  SendQueue,
-  SinchApi,
-} from './ports';
-import { isSendable } from './status';
-import { isTemplateId, type TemplateRepository } from './templates';
+import { backoffSeconds, type BackoffPolicy, type SinchOutcome } from '../sinch/outcome-classification';
+import type { Clock } from '../ports';
+import type { HistoryEntry, MessageRepository, SendQueue } from './ports';
+import type { SecretProvider, SinchApi } from '../sinch/ports';
+import type { SendPacer } from '../pacing/ports';
+import { isSendable } from './state-machine';
+import { isTemplateId } from '../templates/templates';
+import type { TemplateRepository } from '../templates/ports';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 

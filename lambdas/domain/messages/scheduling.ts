@@ -3,17 +3,7 @@
  * schedule (EventBridge Scheduler in AWS, the local scheduler on a laptop) puts it on the send queue at that
  * time. Validation happens at acceptance, not at firing. Scheduled messages can be canceled or moved.
  */
-import { ERRORS, type Violation } from './errors';
-
-/** A one-time schedule per scheduled message, named after it. */
-export interface MessageScheduler {
-  /** Creates the schedule that puts `messageId` on the send queue at `at`. */
-  schedule(messageId: string, at: Date): Promise<void>;
-  /** Moves the schedule to `at`. */
-  reschedule(messageId: string, at: Date): Promise<void>;
-  /** Deletes the schedule; a schedule already gone (fired, deleted) is not an error. */
-  cancel(messageId: string): Promise<void>;
-}
+import { ERRORS, type Violation } from '../sinch/error-codes';
 
 /** Schedule names: letters, digits, `-`, `_`, `.`; at most 64 characters (EventBridge Scheduler's rule). */
 export const scheduleName = (messageId: string): string => `send-${messageId}`.slice(0, 64);

@@ -6,61 +6,21 @@
  * Template states: submitting → transcoding (Sinch accepted) → ready (N003) | failed (E002–E004, or a
  * permanent error on submission).
  */
-import { GatewayError } from './errors';
-import type { SaveMmsRequest, SendRequest } from './mms';
-import type { HistoryEntry } from './ports';
-import type { Postback } from './postbacks';
-import { historyView } from './history';
+import type { TemplateRecord, TemplateRepository } from './ports';
+import { GatewayError } from '../sinch/error-codes';
+import type { SendRequest } from '../sinch/mms';
+import type { HistoryEntry } from '../messages/ports';
+import type { Postback } from '../postbacks/parsing';
+import { historyView } from '../messages/history';
 import {
   canTransitionTemplate,
   isTemplatePostbackCode,
   TEMPLATE_POSTBACK_CODES,
   type TemplateState,
-} from './status';
+} from '../messages/state-machine';
 
 export const TEMPLATE_ID_PREFIX = 'tpl_';
 export const isTemplateId = (id: string): boolean => id.startsWith(TEMPLATE_ID_PREFIX);
-
-export interface TemplateRecord {
-  readonly id: string;
-  readonly teamId: string;
-  readonly name: string;
-  readonly request: SaveMmsRequest;
-  readonly state: TemplateState;
-  readonly attempts: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly sinchTrackingId?: string;
-  readonly mmsId?: string;
-  readonly failureCode?: string;
-  readonly failureInfo?: string;
-  readonly history: readonly HistoryEntry[];
-}
-
-export interface TemplateChange {
-  readonly state: TemplateState;
-  readonly history: HistoryEntry;
-  readonly attempts?: number;
-  readonly sinchTrackingId?: string;
-  readonly mmsId?: string;
-  readonly failureCode?: string;
-  readonly failureInfo?: string;
-}
-
-export interface TemplateRepository {
-  create(template: TemplateRecord): Promise<void>;
-  get(id: string): Promise<TemplateRecord | undefined>;
-  findByMmsId(mmsId: string): Promise<TemplateRecord | undefined>;
-  findBySinchTrackingId(sinchTrackingId: string): Promise<TemplateRecord | undefined>;
-  listByTeam(teamId: string): Promise<TemplateRecord[]>;
-  /** Conditional write on (state, attempts); false when someone else moved it first. */
-  transition(
-    id: string,
-    expected: { state: TemplateState; attempts: number },
-    change: TemplateChange,
-  ): Promise<boolean>;
-  appendHistory(id: string, entry: HistoryEntry): Promise<void>;
-}
 
 /** Seconds a caller should wait before retrying a send of a template that is still transcoding. */
 export const TRANSCODING_RETRY_AFTER_SECONDS = 30;

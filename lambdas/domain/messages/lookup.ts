@@ -1,8 +1,9 @@
 /** Message lookup for teams: a team sees only its own messages; another team's id is simply not found. */
-import { GatewayError } from './errors';
+import { GatewayError } from '../sinch/error-codes';
 import type { MessageRecord, MessageRepository } from './ports';
 import { historyView } from './history';
-import { templateView, type TemplateRepository, type TemplateView } from './templates';
+import { templateView, type TemplateView } from '../templates/templates';
+import type { TemplateRepository } from '../templates/ports';
 
 export interface MessageView {
   readonly 'tracking-id': string;

@@ -7,33 +7,32 @@
  * Pure rules and the delivery use case; the HTTP client, the SQS retry queue and the teams-table storage are
  * adapters behind the ports below.
  */
+import type {
+  WebhookConfig,
+  WebhookDirectory,
+  WebhookRetryQueue,
+  WebhookSecret,
+  WebhookSender,
+} from './ports';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Clock, HistoryEntry, MessageRepository } from './ports';
+import type { Clock } from '../ports';
+import type { HistoryEntry, MessageRepository } from '../messages/ports';
+import { standardWebhookHeaders } from './standard-webhooks';
+import type { DeliveryAttempt, DeliveryLog } from './delivery-log';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration of a team's webhook and secret rotation
 // ---------------------------------------------------------------------------------------------------------
 
-export interface WebhookSecret {
-  readonly secret: string;
-  readonly createdAt: string;
-  /** Set on the previous secret during a rotation: it stops signing at this time (ISO 8601). */
-  readonly expiresAt?: string;
-}
-
-export interface WebhookConfig {
-  readonly url: string;
-  /** The current secret first; during a rotation, the previous one second (with `expiresAt`). */
-  readonly secrets: readonly WebhookSecret[];
-  readonly updatedAt: string;
-}
-
 /** How long the previous secret keeps signing after a rotation, unless the rotation is finished earlier. */
 export const ROTATION_GRACE_SECONDS = 24 * 3600;
 
-/** A new signing secret: `whsec_` + 32 random bytes, base64url. Shown once, stored in the teams table. */
-export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+/**
+ * A new signing secret: `whsec_` + 32 random bytes in standard base64 (the Standard Webhooks form). Shown once,
+ * stored in the teams table.
+ */
+export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 export const newWebhookConfig = (url: string, secret: string, now: Date): WebhookConfig => ({
   url,
@@ -353,7 +352,7 @@ export function checkRetryPolicy(policy: RetryPolicy): RetryPolicy {
 
 /** What the HTTP client saw: a response status, or a transport error (`timeout`, `ECONNREFUSED`, ...). */
 export type DeliveryResult =
-  | { readonly kind: 'response'; readonly status: number }
+  | { readonly kind: 'response'; readonly status: number; readonly answer?: string }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export type DeliveryOutcome =
@@ -493,21 +492,6 @@ export const webhookBody = (event: WebhookEvent, eventId: string): string =>
 // The delivery use case
 // ---------------------------------------------------------------------------------------------------------
 
-export interface WebhookDirectory {
-  /** The team's webhook, or undefined when it has none. */
-  webhookOf(teamId: string): Promise<WebhookConfig | undefined>;
-}
-
-export interface WebhookSender {
-  /** One POST, no redirects followed, bounded by a timeout. Never throws: errors are results. */
-  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<DeliveryResult>;
-}
-
-export interface WebhookRetryQueue {
-  /** Queues `job` again, delivered after `delaySeconds` (≤ 900). */
-  retryLater(job: WebhookJob, delaySeconds: number): Promise<void>;
-}
-
 export interface DeliverWebhookDeps {
   readonly webhooks: WebhookDirectory;
   readonly sender: WebhookSender;
@@ -516,6 +500,8 @@ export interface DeliverWebhookDeps {
   readonly clock: Pick<Clock, 'now'>;
   readonly retry: RetryPolicy;
   readonly urlRules: UrlRules;
+  /** Where each attempt is recorded for the team (`GET /v2/team/webhook/deliveries`); optional. */
+  readonly log?: DeliveryLog;
 }
 
 export type WebhookDeliveryResult =
@@ -564,10 +550,14 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
 
     const startedAt = deps.clock.now();
     const firstAttemptAt = job.firstAttemptAt ? new Date(job.firstAttemptAt) : startedAt;
-    const result = await send(deps, config, event, eventId, attempt, startedAt);
+    const result = await postSignedEvent(deps, config, event, eventId, attempt, startedAt);
     const outcome = classifyDelivery(result);
     const now = deps.clock.now();
     const at = now.toISOString();
+    // Best effort: a log that cannot be written must not make the event go out again.
+    await deps.log
+      ?.record(teamId, deliveryAttempt(event, eventId, attempt, result, startedAt, now))
+      .catch(() => undefined);
 
     if (outcome.kind === 'delivered') {
       await record({
@@ -608,8 +598,33 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
   };
 }
 
-async function send(
-  deps: DeliverWebhookDeps,
+/** One line of the team's delivery log for an attempt that started at `startedAt` and ended at `endedAt`. */
+export function deliveryAttempt(
+  event: WebhookEvent,
+  eventId: string,
+  attempt: number,
+  result: DeliveryResult,
+  startedAt: Date,
+  endedAt: Date,
+): DeliveryAttempt {
+  const outcome = classifyDelivery(result);
+  const trackingId = event.detail['tracking-id'];
+  return {
+    at: endedAt.toISOString(),
+    event: event.type,
+    'event-id': eventId,
+    ...(typeof trackingId === 'string' ? { 'tracking-id': trackingId } : {}),
+    attempt,
+    outcome: outcome.kind,
+    ...(result.kind === 'response' ? { status: result.status } : {}),
+    'latency-ms': Math.max(0, endedAt.getTime() - startedAt.getTime()),
+    ...(outcome.kind === 'failed' ? { error: result.kind === 'error' ? result.code : outcome.detail } : {}),
+  };
+}
+
+/** Signs `event` with every signing secret of `config` (both header families) and POSTs it once. */
+export async function postSignedEvent(
+  deps: Pick<DeliverWebhookDeps, 'sender' | 'urlRules'>,
   config: WebhookConfig,
   event: WebhookEvent,
   eventId: string,
@@ -629,5 +644,6 @@ async function send(
     [EVENT_TYPE_HEADER]: event.type,
     [ATTEMPT_HEADER]: String(attempt),
     [SIGNATURE_HEADER]: signatureHeader(secrets, body, now.getTime() / 1000),
+    ...standardWebhookHeaders(secrets, eventId, body, now.getTime() / 1000),
   });
 }
