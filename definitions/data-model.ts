@@ -97,6 +97,16 @@ export const TABLES = {
       { indexName: INDEX.recurringByTeam, partitionKey: S('teamId'), sortKey: S('createdAt') },
     ],
   },
+  /**
+   * Recipients who may not be sent to (docs/decisions/0014-consent-and-suppression.md): `pk` = `TEAM#<team>`,
+   * `sk` = `<recipient>#<sender>`, or `<recipient>#*` for a team-wide entry (every sender of the team).
+   */
+  suppressions: {
+    id: 'suppressions',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [],
+  },
   /** Idempotency records (team + Idempotency-Key) and rate-limit counters, all short-lived. */
   control: {
     id: 'control',

@@ -50,6 +50,8 @@ export const ENV = {
   mediaLimitsKb: 'MEDIA_LIMITS_KB',
   mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
   retentionDaySeconds: 'RETENTION_DAY_SECONDS',
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
+  consentKeywords: 'CONSENT_KEYWORDS',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

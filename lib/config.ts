@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
 import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../definitions/data-model';
+import { TEAM_ID_PATTERN, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 
 /** The project root (the folder holding cdk.json, config/ and lambdas/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,9 +56,15 @@ const sender = z
     error: 'must be a short code (5-6 digits) or an international number without + (8-15 digits)',
   });
 
-const teamId = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of a-z, 0-9, _ and -' });
+const keywordList = z
+  .array(
+    z.string().regex(/^[A-Za-z0-9]{1,20}$/, { error: 'keywords are single words of letters and digits' }),
+    {
+      error: 'must be a list of keywords',
+    },
+  )
+  .min(1, { error: 'must list at least one keyword' });
+const teamId = z.string({ error: 'must be a string' }).regex(TEAM_ID_PATTERN, { error: TEAM_ID_RULE });
 
 const team = z
   .object({
@@ -177,6 +184,20 @@ export const gatewayConfigSchema = z
     correlationWindowSeconds: int(60, 7 * 24 * 3600).optional(),
     /** Age after which a submitted message without a final postback becomes `unknown`. */
     unknownAfterSeconds: int(3600, 30 * 24 * 3600).optional(),
+
+    /**
+     * Consent keywords of inbound messages, replacing the defaults list by list (docs/decisions/0014):
+     * optOut (STOP, …), optOutAll (STOPALL), optIn (START, UNSTOP, YES), help (HELP, INFO). Passed as
+     * CONSENT_KEYWORDS to the status processor.
+     */
+    consentKeywords: z
+      .strictObject({
+        optOut: keywordList.optional(),
+        optOutAll: keywordList.optional(),
+        optIn: keywordList.optional(),
+        help: keywordList.optional(),
+      })
+      .optional(),
 
     /** Teams to create with the teams CLI (their keys are never in config). */
     teams: z.array(team, { error: 'must be a list of teams' }).default([]),

@@ -12,6 +12,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
 import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
 import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
+import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -23,8 +24,8 @@ import type {
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
-import { ENV } from '../definitions/environment';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
 import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
@@ -34,7 +35,6 @@ import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
 import { startMediaSandbox, type MediaSandbox } from './media-sandbox';
 import { createTables } from './infra/tables';
@@ -96,6 +96,9 @@ export interface LocalGateway {
   /** Events put on the gateway's bus (the local EventBridge endpoint): 'event' for each. */
   readonly events: EventEmitter<{ event: [LocalEvent] }>;
   readonly putEvents: readonly LocalEvent[];
+  /** Stops the send workers (messages wait in the queue) until `startSendWorkers`. */
+  stopSendWorkers(): Promise<void>;
+  startSendWorkers(): void;
   /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
   restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
   /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
@@ -109,6 +112,8 @@ export interface LocalGateway {
 }
 
 const PREFIX = 'mms-gateway-local';
+/** The events the webhook rule forwards to teams' webhooks (lib/constructs/event-routing.ts does the same). */
+const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
 
@@ -236,12 +241,17 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
       [ENV.mediaCheckDefault]: 'off',
       [ENV.mediaLocalOrigins]: media.origin,
+      [ENV.suppressionsTable]: tables.suppressions,
       ...options.env,
     });
 
     const teams = new DynamoTeams(db, tables.teams);
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
-    await teams.addTeam(LOCAL_TEAM, apiKey);
+    // A persisted database (npm start --persist) already has the team: keep it, make sure the key works.
+    await teams.addTeam(LOCAL_TEAM, apiKey).catch(async (error: unknown) => {
+      if (!(error instanceof TeamExistsError)) throw error;
+      await teams.addKey(LOCAL_TEAM.id, apiKey);
+    });
 
     const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
     const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
@@ -257,6 +267,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
+    const suppressions = (await import('../lambdas/handlers/suppressions')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -290,6 +301,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
       ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
+      { method: 'GET', resource: '/v2/suppressions', handler: suppressions },
+      { method: 'PUT', resource: '/v2/suppressions/{number}', handler: suppressions },
+      { method: 'DELETE', resource: '/v2/suppressions/{number}', handler: suppressions },
     ];
     const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,
@@ -359,7 +373,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
         .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      if (event.source !== EVENT_SOURCE || !WEBHOOK_EVENT_TYPES.includes(event.detailType)) return;
       void enqueue(queues.webhook.url, webhookQueueBody(event));
     };
     const toEventsQueue = (event: LocalEvent) => {
@@ -454,6 +468,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
       runSweep,
       restartDynamoDb,
+      async stopSendWorkers() {
+        await workers.stop();
+      },
+      startSendWorkers() {
+        workers = startWorkers();
+      },
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();

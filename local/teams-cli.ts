@@ -14,8 +14,9 @@
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
+import { isValidTeamId, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 import { runWebhookCli, WEBHOOK_COMMANDS } from './webhook-cli';
 import { isValidQuietHours } from '../lambdas/domain/messages/scheduling';
 import { cliDynamo } from './runtime-info';
@@ -57,6 +58,7 @@ export async function runTeamsCli(
     switch (command) {
       case 'add': {
         if (!teamId) throw new UsageError('add needs a team id');
+        if (!isValidTeamId(teamId)) throw new UsageError(`invalid team id "${teamId}": ${TEAM_ID_RULE}`);
         const senders = (values.senders ?? '')
           .split(',')
           .map((s) => s.trim())
@@ -69,7 +71,12 @@ export async function runTeamsCli(
         }
         const perSecond = positive(values['per-second'], '--per-second');
         const perDay = positive(values['per-day'], '--per-day');
-        const key = await teams.addTeam({ id: teamId, allowedSenders: senders, perSecond, perDay });
+        const key = await teams
+          .addTeam({ id: teamId, allowedSenders: senders, perSecond, perDay })
+          .catch((error: unknown) => {
+            if (error instanceof TeamExistsError) throw new UsageError(error.message);
+            throw error;
+          });
         out(`team ${teamId} added; its API key (shown once, store it now):\n${key}`);
         return 0;
       }

@@ -7,6 +7,7 @@ import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
 import { ENV } from '../../definitions/environment';
 import { mediaAndPrivacySchemas } from './media-privacy-config';
+import { DEFAULT_KEYWORDS, type KeywordLists } from '../domain/consent/keywords';
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());
@@ -15,6 +16,17 @@ const bool = z.pipe(
   z.enum(['true', 'false']),
   z.transform((v) => v === 'true'),
 );
+
+const keywordList = z.array(z.string().check(z.regex(/^[A-Za-z0-9]{1,20}$/, 'keywords are single words')));
+
+function parseJson(s: string, payload: { issues: unknown[] }): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    payload.issues.push({ code: 'custom', message: 'must be JSON', input: s });
+    return z.NEVER;
+  }
+}
 
 const schemas = {
   messagesTable: name,
@@ -94,6 +106,23 @@ const schemas = {
   usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
   usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
   ...mediaAndPrivacySchemas,
+  suppressionsTable: name,
+  /** JSON: keyword lists replacing the defaults, e.g. {"optOut":["STOP","ARRET"]} (docs/decisions/0014). */
+  consentKeywords: z._default(
+    z.pipe(
+      z.pipe(z.string(), z.transform(parseJson)),
+      z.pipe(
+        z.strictObject({
+          optOut: z.optional(keywordList),
+          optOutAll: z.optional(keywordList),
+          optIn: z.optional(keywordList),
+          help: z.optional(keywordList),
+        }),
+        z.transform((lists): KeywordLists => ({ ...DEFAULT_KEYWORDS, ...lists })),
+      ),
+    ),
+    () => DEFAULT_KEYWORDS,
+  ),
 } as const;
 
 type Schemas = typeof schemas;

@@ -126,6 +126,25 @@ export class DynamoUsageLimiter implements UsageLimiter {
     return { ok: true };
   }
 
+  /** What `consume` would decide now, read from the same counters without changing them. */
+  async check(team: Team, messages: number, now: Date): Promise<UsageDecision> {
+    const windows = teamWindows(team.id, now.getTime());
+    const used = async (pk: string) => {
+      const out = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
+      );
+      return Number(out.Item?.used ?? 0);
+    };
+    const retryAfter = (endsAtMs: number) => Math.max(1, Math.ceil((endsAtMs - now.getTime()) / 1000));
+    if ((await used(windows.second.key)) + messages > team.limits.perSecond) {
+      return { ok: false, code: 'GW-RATE-LIMITED', retryAfterSeconds: retryAfter(windows.second.endsAtMs) };
+    }
+    if ((await used(windows.day.key)) + messages > team.limits.perDay) {
+      return { ok: false, code: 'GW-QUOTA-EXCEEDED', retryAfterSeconds: retryAfter(windows.day.endsAtMs) };
+    }
+    return { ok: true };
+  }
+
   /** Adds `amount` to a window's counter if the result stays within `limit` (no limit: always). */
   private async add(
     pk: string,

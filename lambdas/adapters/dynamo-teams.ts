@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -6,14 +7,22 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { Team } from '../domain/teams/ports';
+import type { Team, TeamDirectory } from '../domain/teams/ports';
 import type { QuietHours } from '../domain/messages/scheduling';
 import { generateApiKey, hashApiKey } from '../domain/teams/teams';
-import type { TeamDirectory } from '../domain/teams/ports';
 import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
+import { isValidTeamId, TEAM_ID_RULE } from '../domain/teams/team-id';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 const keyPk = (keyHash: string) => `KEY#${keyHash}`;
+
+/** `addTeam` for an id that already exists. */
+export class TeamExistsError extends Error {
+  override readonly name = 'TeamExistsError';
+  constructor(readonly teamId: string) {
+    super(`team ${teamId} already exists (use rotate for a new key, restore to re-enable it)`);
+  }
+}
 
 export interface NewTeam {
   readonly id: string;
@@ -77,23 +86,33 @@ export class DynamoTeams implements TeamDirectory {
     );
   }
 
-  /** Creates (or updates) a team and adds a key for it; returns the key, which is stored only as a hash. */
+  /**
+   * Creates a team and adds a key for it; returns the key, which is stored only as a hash. Never overwrites: an
+   * existing team (revoked or not, with its webhook and quiet hours) is left as it is and TeamExistsError thrown.
+   */
   async addTeam(team: NewTeam, apiKey = generateApiKey()): Promise<string> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: teamPk(team.id),
-          type: 'team',
-          teamId: team.id,
-          allowedSenders: [...team.allowedSenders],
-          perSecond: team.perSecond,
-          perDay: team.perDay,
-          revoked: false,
-          updatedAt: new Date().toISOString(),
-        },
-      }),
-    );
+    if (!isValidTeamId(team.id)) throw new Error(`invalid team id "${team.id}": ${TEAM_ID_RULE}`);
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: {
+            pk: teamPk(team.id),
+            type: 'team',
+            teamId: team.id,
+            allowedSenders: [...team.allowedSenders],
+            perSecond: team.perSecond,
+            perDay: team.perDay,
+            revoked: false,
+            updatedAt: new Date().toISOString(),
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ConditionalCheckFailedException) throw new TeamExistsError(team.id);
+        throw error;
+      });
     await this.addKey(team.id, apiKey);
     return apiKey;
   }

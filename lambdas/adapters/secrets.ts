@@ -42,7 +42,13 @@ export class SecretsManagerSinchKey implements SecretProvider {
 function parseKey(raw: string): string {
   const trimmed = raw.trim();
   if (trimmed.startsWith('{')) {
-    const parsed = JSON.parse(trimmed) as { apiKey?: unknown };
+    let parsed: { apiKey?: unknown };
+    try {
+      parsed = JSON.parse(trimmed) as { apiKey?: unknown };
+    } catch {
+      // JSON.parse's message quotes the text around the error: part of the secret. Say nothing of it.
+      throw new Error('secret starts with "{" but is not valid JSON (content not shown)');
+    }
     if (typeof parsed.apiKey !== 'string' || parsed.apiKey.length === 0) {
       throw new Error('secret JSON has no non-empty "apiKey"');
     }

@@ -7,13 +7,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { loadConfig } from './config';
-import {
-  checkRetryPolicy,
-  isNonPublicAddress,
-  type DeliveryResult,
-  type RetryPolicy,
-} from '../domain/webhooks/webhooks';
+import { checkRetryPolicy, type DeliveryResult, type RetryPolicy } from '../domain/webhooks/webhooks';
 import type { WebhookSender } from '../domain/webhooks/ports';
+import { checkResolvedAddress } from '../domain/webhooks/address-rules';
 
 export interface WebhookClientOptions {
   /** The whole exchange (connect, send, response headers and body) must end within this. */
@@ -110,11 +106,11 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
       callback(error, '', 0);
       return;
     }
-    const blocked = addresses.find((a) => isNonPublicAddress(a.address));
-    if (blocked || addresses.length === 0) {
+    const refused = addresses.map((a) => checkResolvedAddress(hostname, a.address)).find((c) => !c.ok);
+    if (refused || addresses.length === 0) {
       const refusal: NodeJS.ErrnoException = new DeliveryError(
         'blocked-address',
-        `${hostname} resolves to ${blocked?.address ?? 'no address'}, which is not a public address`,
+        refused && !refused.ok ? refused.reason : `${hostname} resolves to no address`,
       );
       callback(refusal, '', 0);
       return;

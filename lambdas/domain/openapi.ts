@@ -32,6 +32,7 @@ import {
 } from './recurring/recurring';
 import { MAX_EXPRESSION_LENGTH } from './recurring/schedule-expression';
 import { MESSAGE_STATES } from './messages/state-machine';
+import { consentPaths, consentSchemas, DRY_RUN_PARAMETER } from './consent/openapi';
 
 type Json = Record<string, unknown>;
 
@@ -836,6 +837,10 @@ function build(): Json {
         name: 'schedules',
         description: 'Recurring sends: one message to a list of recipients on a cron or rate schedule.',
       },
+      {
+        name: 'consent',
+        description: 'Your suppression list: recipients who opted out (STOP) or are blocked.',
+      },
       { name: 'meta', description: 'This document.' },
     ],
     paths: {
@@ -849,9 +854,14 @@ function build(): Json {
             'and queues one message per recipient (savemms: one template). The same resource answers at /v2. ' +
             'Replaying a request ' +
             'with the same Idempotency-Key and body returns the first answer without sending again.',
-          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }, DRY_RUN_PARAMETER],
           requestBody: { required: true, content: jsonContent(schemaRef('MmsRequest')) },
           responses: {
+            '200': {
+              description:
+                'Dry run (`?dry-run=true`): what would be queued, or the failure; nothing written.',
+              content: jsonContent(schemaRef('DryRunAnswer')),
+            },
             '202': { description: 'Accepted and queued.', content: jsonContent(schemaRef('Accepted')) },
             ...failures(400, 401, 403, 409, 413, 429, 500, 503),
           },
@@ -929,6 +939,7 @@ function build(): Json {
           },
         },
       },
+      ...consentPaths(failures),
       '/v2/templates': {
         get: {
           operationId: 'listTemplates',
@@ -1223,7 +1234,7 @@ function build(): Json {
         },
       },
       responses: failureResponses(),
-      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas() },
+      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas(), ...consentSchemas() },
     },
     'x-error-codes': Object.fromEntries(
       ERROR_CODES.map((code) => [

@@ -5,6 +5,7 @@ import { callingTeam, header, httpRoute, json } from './http';
 import { buildMediaCheck } from './media-privacy-wiring';
 import { buildAccept } from './wiring';
 import { countRefused } from './usage-wiring';
+import { isDryRun } from '../domain/consent/dry-run';
 
 const accept = buildAccept();
 const mediaCheck = mediaCheckEndpoint(buildMediaCheck());
@@ -16,14 +17,16 @@ export const handler = httpRoute(async (event) => {
   }
   const idempotencyKey = header(event, 'idempotency-key');
   const team = callingTeam(event);
+  const dryRun = isDryRun(event.queryStringParameters?.['dry-run']);
   const result = await accept({
     team,
     body: event.body,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(dryRun ? { dryRun: true } : {}),
   }).catch(async (error: unknown) => {
-    if (error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
+    if (!dryRun && error instanceof GatewayError && error.httpStatus < 500) await countRefused(team.id);
     throw error;
   });
-  if (result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
+  if (!dryRun && result.statusCode >= 400 && result.statusCode < 500) await countRefused(team.id);
   return json(result.statusCode, result.body);
 });

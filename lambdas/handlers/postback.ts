@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks/parsing';
+import { isInboundPostback, readInbound } from '../domain/consent/inbound';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { loadConfig } from '../adapters/config';
@@ -53,6 +54,18 @@ export const handler = httpRoute(async (event) => {
       'error-code': 'E108',
       'error-info': 'Postback body must be a JSON object',
     });
+  }
+  const inbound = parsed as Record<string, unknown>;
+  if (isInboundPostback(inbound)) {
+    const read = readInbound(inbound);
+    if (!read.ok) {
+      logger.warn('inbound (MO) postback unreadable; refused', { problem: read.problem });
+      return json(400, {
+        status: 'failure',
+        'error-code': 'E100',
+        'error-info': `Inbound message: ${read.problem}`,
+      });
+    }
   }
   const postback = readPostback(parsed as Record<string, unknown>);
   const stored = await store.storeRaw({

@@ -4,7 +4,6 @@
  * reported as a batch item failure, so the rest of the batch is never sent twice.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -15,12 +14,15 @@ import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { sendConsent } from '../domain/consent/suppression';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
 import { logger, metrics } from './observability';
 import { countedMessages } from './usage-wiring';
+import middy from '@middy/core';
 
 const config = loadConfig([
   'messagesTable',
@@ -38,6 +40,7 @@ const config = loadConfig([
   'backoffBaseSeconds',
   'backoffMaxSeconds',
   'ambiguousTimeoutPolicy',
+  'suppressionsTable',
 ]);
 
 const pacerSettings = {
@@ -63,6 +66,7 @@ const deps = {
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   inFlightGuardMs: 2 * config.sinchTimeoutMs + config.pacerMaxWaitMs,
   log: logger,
+  consent: sendConsent(new DynamoSuppressions(dynamo(), config.suppressionsTable)),
 };
 
 async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record: SQSRecord): Promise<void> {

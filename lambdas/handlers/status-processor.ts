@@ -4,7 +4,6 @@
  * to its on-failure destination, so one bad record never blocks the stream.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,8 +18,12 @@ import { systemClock } from '../adapters/system';
 import { processPostback } from '../domain/postbacks/apply';
 import { templatePostbacks } from '../domain/templates/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSenderOwners } from '../adapters/dynamo-inbound-teams';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { handleInbound } from '../domain/consent/inbound';
 import { logger, metrics } from './observability';
 import { countedMessages } from './usage-wiring';
+import middy from '@middy/core';
 
 const config = loadConfig([
   'messagesTable',
@@ -28,15 +31,28 @@ const config = loadConfig([
   'postbacksTable',
   'eventBusName',
   'correlationWindowSeconds',
+  'teamsTable',
+  'suppressionsTable',
+  'consentKeywords',
 ]);
+const events = new EventBridgePublisher(eventBridge(), config.eventBusName);
 
 export const applyStoredPostback = processPostback({
   messages: countedMessages(config.messagesTable),
   store: new DynamoPostbacks(dynamo(), config.postbacksTable),
-  events: new EventBridgePublisher(eventBridge(), config.eventBusName),
+  events,
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
+  inbound: {
+    handle: handleInbound({
+      owners: new DynamoSenderOwners(dynamo(), config.teamsTable),
+      suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+      events,
+      keywords: config.consentKeywords,
+      now: () => systemClock.now(),
+    }),
+  },
 });
 
 async function processRecord(record: DynamoDBRecord): Promise<void> {

@@ -7,6 +7,7 @@ import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
 import {
   EventBridgeMessageScheduler,
   EventBridgeRecurringScheduler,
@@ -35,6 +36,7 @@ export function buildAccept() {
     'sendDlqUrl',
     'requireServiceId',
     'defaultServiceId',
+    'suppressionsTable',
   ]);
   return acceptSubmission({
     messages: countedMessages(config.messagesTable),
@@ -50,5 +52,6 @@ export function buildAccept() {
     enqueueAttempts: 3,
     media: buildMediaGate(),
     retentionDaySeconds: retentionDaySeconds(),
+    suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
   });
 }

@@ -23,6 +23,8 @@ export interface AcceptAccessProps {
   readonly controlTable: ITable;
   /** Media preflight results per URL (media/preflight.ts). */
   readonly mediaCacheTable: ITable;
+  /** The suppression list: accept refuses recipients on it. */
+  readonly suppressionsTable: ITable;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly scheduling: SchedulingAccess;
@@ -54,8 +56,9 @@ export class AcceptAccess {
       // Idempotency records and the per-team usage counters.
       .grantTable('controlTable', props.controlTable, {
         items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
-      })
-      .grantTable('mediaCacheTable', props.mediaCacheTable, { items: ['GetItem', 'PutItem'] });
+      });
+    fn.grantTable('suppressionsTable', props.suppressionsTable, { items: ['BatchGetItem'] });
+    fn.grantTable('mediaCacheTable', props.mediaCacheTable, { items: ['GetItem', 'PutItem'] });
     props.sendQueue.grantSendMessages(fn.role);
     // `send-at`: a one-time schedule per message instead of a queue item.
     props.scheduling.grantScheduling(fn);

@@ -13,9 +13,13 @@ import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
 import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { SEND_REQUESTED_PATTERN } from '../../definitions/data-model';
+import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
 
 /** The gateway's own status events: the webhook rule's pattern (the local runtime filters the same way). */
-export const STATUS_CHANGED_PATTERN = { source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] } as const;
+export const STATUS_CHANGED_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [STATUS_CHANGED, INBOUND_RECEIVED],
+} as const;
 
 /**
  * EventBridge's delivery retries to a rule's queue: the service maxima (24 h, 185 attempts), then the rule's

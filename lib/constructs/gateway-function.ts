@@ -23,10 +23,21 @@ export type HandlerName =
   | 'postback'
   | 'status-processor'
   | 'sweep'
-  | 'webhook';
+  | 'webhook'
+  | 'suppressions';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type ItemAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  /** Suppression checks read a recipient's entries in one call. */
+  | 'BatchGetItem'
+  /** On the table's own key (a partition: a team's suppression list). */
+  | 'Query'
+  /** Small tables only: the owners of a sender in the teams table. */
+  | 'Scan';
 
 /** What every gateway function of a deployment shares. */
 export interface FunctionDefaults {

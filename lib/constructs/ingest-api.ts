@@ -35,6 +35,8 @@ export interface IngestApiProps {
   readonly manage: IFunction;
   /** /v2/schedules: recurring sends. */
   readonly schedules: IFunction;
+  /** GET /v2/suppressions, PUT and DELETE /v2/suppressions/{number}: a team's suppression list. */
+  readonly suppressions: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
@@ -110,6 +112,12 @@ export class IngestApi extends Construct {
     schedule.addMethod('DELETE', schedulesIntegration);
     schedule.addResource('pause').addMethod('POST', schedulesIntegration);
     schedule.addResource('resume').addMethod('POST', schedulesIntegration);
+    const suppressionsIntegration = new LambdaIntegration(props.suppressions, { allowTestInvoke: false });
+    const suppressions = v2.addResource('suppressions');
+    suppressions.addMethod('GET', suppressionsIntegration);
+    const suppression = suppressions.addResource('{number}');
+    suppression.addMethod('PUT', suppressionsIntegration);
+    suppression.addMethod('DELETE', suppressionsIntegration);
     const templates = v2.addResource('templates');
     templates.addMethod('GET', query);
     templates.addResource('{id}').addMethod('GET', query);

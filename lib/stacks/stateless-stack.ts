@@ -97,6 +97,7 @@ export class StatelessStack extends Stack {
       templatesTable: tables.templates,
       controlTable: tables.control,
       mediaCacheTable: tables.media,
+      suppressionsTable: tables.suppressions,
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       scheduling: stateful.scheduling,
@@ -154,6 +155,14 @@ export class StatelessStack extends Stack {
       });
     stateful.scheduling.grantRecurring(schedules);
 
+    const suppressions = new GatewayFunction(this, 'Suppressions', {
+      handler: 'suppressions',
+      description: '/v2/suppressions: a team’s own suppression list (list, add, remove)',
+      defaults,
+    }).grantTable('suppressionsTable', tables.suppressions, {
+      items: ['Query', 'PutItem', 'DeleteItem'],
+    });
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
@@ -162,6 +171,7 @@ export class StatelessStack extends Stack {
       query: query.function,
       manage: manage.function,
       schedules: schedules.function,
+      suppressions: suppressions.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
     });
@@ -229,6 +239,18 @@ export class StatelessStack extends Stack {
       namePrefix: prefix,
     });
 
+    // Consent: the send worker checks the list and adds E114 entries; the status processor handles inbound
+    // messages (owners of a sender from the teams table, keyword opt-outs and opt-ins on the list).
+    this.sendPipeline.send.grantTable('suppressionsTable', tables.suppressions, {
+      items: ['BatchGetItem', 'PutItem'],
+    });
+    this.statusProcessing.processor
+      .grantTable('suppressionsTable', tables.suppressions, { items: ['PutItem', 'DeleteItem'] })
+      .grantTable('teamsTable', tables.teams, { items: ['Scan'] });
+    if (config.consentKeywords !== undefined) {
+      this.statusProcessing.processor.setEnv('consentKeywords', JSON.stringify(config.consentKeywords));
+    }
+
     this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
       defaults,
       config,
@@ -243,6 +265,7 @@ export class StatelessStack extends Stack {
       query,
       manage,
       schedules,
+      suppressions,
       events: this.eventSends.worker,
       send: this.sendPipeline.send,
       postback,

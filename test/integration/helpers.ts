@@ -1,5 +1,6 @@
 /** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
 import type { LocalGateway } from '../../local/runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -99,3 +100,11 @@ export const sendmms = (to: string, extra: Record<string, unknown> = {}) => ({
 /** Waits until a synchronous condition holds. */
 export const waitUntil = (what: string, condition: () => boolean, timeoutMs?: number) =>
   waitFor(what, () => Promise.resolve(condition() ? true : undefined), timeoutMs);
+
+/** A DynamoDB client for a DynamoDB Local endpoint (any region and credentials: the database is shared). */
+export const localDynamoClient = (endpoint: string): DynamoDBClient =>
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });

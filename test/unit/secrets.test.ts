@@ -50,6 +50,20 @@ describe('SecretsManagerSinchKey', () => {
     await expect(provider().sinchApiKey()).rejects.toThrow(/apiKey/);
   });
 
+  it('a malformed JSON secret fails without quoting any of the secret', async () => {
+    const secret = '{"apiKey": "sk_live_SUPERSECRET0123456789", oops}';
+    sm.on(GetSecretValueCommand).resolves({ SecretString: secret });
+    const error = (await provider()
+      .sinchApiKey()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/not valid JSON/);
+    for (const piece of ['SUPERSECRET', 'sk_live', 'oops', '0123456789']) {
+      expect(error.message).not.toContain(piece);
+      expect(String(error.stack)).not.toContain(piece);
+      expect(error.cause).toBeUndefined();
+    }
+  });
+
   it('concurrent callers share one read', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'shared' });
     const keys = provider();

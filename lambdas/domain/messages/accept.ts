@@ -4,20 +4,27 @@
  */
 import { createHash } from 'node:crypto';
 import { GatewayError, type Violation } from '../sinch/error-codes';
-import type { SendRequest } from '../sinch/mms';
+import type { SendRequest, SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from '../sinch/mms';
 import type { Clock, IdGenerator } from '../ports';
-import type { IdempotencyStore, MessageRecord, MessageRepository, SendQueue, StoredResponse } from './ports';
+import type {
+  IdempotencyStore,
+  MessageRecord,
+  MessageRepository,
+  SendQueue,
+  StoredResponse,
+  MessageScheduler,
+} from './ports';
 import type { Team } from '../teams/ports';
 import type { UsageLimiter } from '../pacing/ports';
 import { expandGroup, parseJsonBody, validateRequest } from '../sinch/validation';
 import { afterQuietHours, extractScheduling, type SchedulingRequest } from './scheduling';
-import type { MessageScheduler } from './ports';
 import { resolveSavedTemplate, TEMPLATE_ID_PREFIX } from '../templates/templates';
 import type { TemplateRecord, TemplateRepository } from '../templates/ports';
-import type { SaveMmsRequest, SendMmsRequest, SendSavedMmsRequest } from '../sinch/mms';
 import type { HistoryEntry } from './ports';
 import { preflightRequest, type MediaGate } from '../media/preflight';
 import { withRetention } from '../privacy/retention';
+import type { SuppressionStore } from '../consent/suppression';
+import { dryRunAnswer, dryRunSends, dryRunTemplate, recipientOptOuts } from '../consent/dry-run';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -36,12 +43,16 @@ export interface AcceptDeps {
   readonly media?: MediaGate;
   /** Seconds of a retention day (privacy/retention.ts); 86400 unless a local test shortens it. */
   readonly retentionDaySeconds?: number;
+  /** Recipients who opted out: a send to them is refused (GW-RECIPIENT-OPTED-OUT). */
+  readonly suppressions: SuppressionStore;
 }
 
 export interface AcceptInput {
   readonly team: Team;
   readonly body: string | null | undefined;
   readonly idempotencyKey?: string;
+  /** Decide everything, write nothing: answer 200 with what would be queued or the violations. */
+  readonly dryRun?: boolean;
 }
 
 export const ACCEPTED_DETAILS = 'MMS request accepted and queued for processing and delivery.';
@@ -67,7 +78,7 @@ export function requestHash(value: unknown): string {
 }
 
 export function acceptSubmission(deps: AcceptDeps) {
-  return async (input: AcceptInput): Promise<StoredResponse> => {
+  const accept = async (input: AcceptInput): Promise<StoredResponse> => {
     const { team } = input;
     const now = deps.clock.now();
     const parsed = parseJsonBody(input.body);
@@ -83,6 +94,12 @@ export function acceptSubmission(deps: AcceptDeps) {
       throw invalid([...(validated.ok ? [] : validated.violations), ...scheduling.violations]);
     }
     const request = validated.request;
+    // A dry run takes the read-only path from here: no idempotency claim, no counter, no record, no queue.
+    if (input.dryRun) {
+      return request.action === 'savemms'
+        ? dryRunTemplate(request)
+        : dryRunSends(await planSends(deps, team, request, now, scheduling, 'check'));
+    }
 
     const key = input.idempotencyKey;
     if (key !== undefined) {
@@ -123,20 +140,32 @@ export function acceptSubmission(deps: AcceptDeps) {
       throw error;
     }
   };
+  return (input: AcceptInput): Promise<StoredResponse> =>
+    input.dryRun ? dryRunAnswer(() => accept(input)) : accept(input);
 }
 
-/** sendmms / sendsavedmms, single or group: one recorded, queued message per recipient. */
-async function acceptSends(
+/** What accept decides for a send before it writes anything; `usage` `check` leaves the counters as they are. */
+export interface SendPlan {
+  readonly requests: readonly SendRequest[];
+  readonly sendAt: Date | undefined;
+  readonly now: Date;
+}
+
+async function planSends(
   deps: AcceptDeps,
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
   scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
-  idempotencyKey: string | undefined,
-  notes: readonly HistoryEntry[] = [],
-): Promise<StoredResponse> {
+  usageMode: 'consume' | 'check',
+): Promise<SendPlan> {
   const recipients = expandGroup(request);
-  const usage = await deps.usage.consume(team, recipients.length, now);
+  const optedOut = await recipientOptOuts(deps.suppressions, team.id, request, recipients);
+  if (optedOut.length > 0) throw invalid(optedOut);
+  const usage =
+    usageMode === 'consume'
+      ? await deps.usage.consume(team, recipients.length, now)
+      : await deps.usage.check(team, recipients.length, now);
   if (!usage.ok)
     throw new GatewayError(usage.code, undefined, { retryAfterSeconds: usage.retryAfterSeconds });
   // sendsavedmms: the template must be the team's and ready; Sinch gets its own mms-id.
@@ -149,6 +178,20 @@ async function acceptSends(
   const requested = scheduling.sendAt ?? now;
   const goAt = scheduling.ignoreQuietHours ? requested : afterQuietHours(requested, team.quietHours);
   const sendAt = goAt.getTime() - now.getTime() > SCHEDULE_THRESHOLD_MS ? goAt : undefined;
+  return { requests: resolved, sendAt, now };
+}
+
+/** sendmms / sendsavedmms, single or group: one recorded, queued message per recipient. */
+async function acceptSends(
+  deps: AcceptDeps,
+  team: Team,
+  request: SendMmsRequest | SendSavedMmsRequest,
+  now: Date,
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'>,
+  idempotencyKey: string | undefined,
+  notes: readonly HistoryEntry[] = [],
+): Promise<StoredResponse> {
+  const { requests: resolved, sendAt } = await planSends(deps, team, request, now, scheduling, 'consume');
   // With an Idempotency-Key the ids derive from it, so a retry after a failure half-way through finds the
   // messages it already recorded instead of making new ones.
   const idFor = (suffix: string) =>

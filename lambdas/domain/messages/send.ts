@@ -15,6 +15,7 @@ import type { SendPacer } from '../pacing/ports';
 import { isSendable } from './state-machine';
 import { isTemplateId } from '../templates/templates';
 import type { TemplateRepository } from '../templates/ports';
+import type { SendConsent } from '../consent/suppression';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 
@@ -39,6 +40,8 @@ export interface SendDeps {
   /** How long an attempt may be in flight (Sinch timeout plus margin); no second attempt starts meanwhile. */
   readonly inFlightGuardMs: number;
   readonly log: SendLog;
+  /** Opt-outs: checked just before the call to Sinch; told about E114 (blacklisted) answers. */
+  readonly consent: SendConsent;
 }
 
 export interface SendLog {
@@ -70,6 +73,8 @@ interface Submission {
   readonly unrecordedAttemptAt?: number;
   /** The Sinch JSON body: the request as the team sent it (with Sinch's mms-id for sendsavedmms). */
   readonly body: Record<string, unknown>;
+  /** A message (not a template): whose it is, and from and to whom, for the opt-out check. */
+  readonly recipient?: { readonly teamId: string; readonly from: string; readonly to: string };
   claim(attempts: number, entry: HistoryEntry): Promise<boolean>;
   accepted(
     attempts: number,
@@ -100,6 +105,7 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
     sendable: isSendable(m.state) || due,
     ...(unrecorded !== undefined ? { unrecordedAttemptAt: unrecorded } : {}),
     body: { ...m.request },
+    recipient: { teamId: m.teamId, from: m.request.from, to: m.request.to },
     claim: (attempts, history) =>
       deps.messages.transition(
         id,
@@ -200,15 +206,29 @@ export function sendQueuedMessage(deps: SendDeps) {
           : `attempt ${attempts}`,
     });
     if (!claimed) return { kind: 'done', outcome: 'skipped' }; // another delivery of this item got it first
-    if (unrecordedAt !== undefined && deps.ambiguousTimeoutPolicy === 'fail') {
-      await submission.failed(attempts, 'GW-UPSTREAM-TIMEOUT', 'an earlier attempt may have reached Sinch', {
-        at: deps.clock.now().toISOString(),
-        event: 'failed',
-        state: 'failed',
-        code: 'GW-UPSTREAM-TIMEOUT',
-        detail: 'not resent: AMBIGUOUS_TIMEOUT_POLICY is fail',
-      });
+    const failUnsent = async (code: string, info: string, detail: string): Promise<SendResult> => {
+      const at = deps.clock.now().toISOString();
+      await submission.failed(attempts, code, info, { at, event: 'failed', state: 'failed', code, detail });
       return { kind: 'done', outcome: 'failed' };
+    };
+    if (unrecordedAt !== undefined && deps.ambiguousTimeoutPolicy === 'fail') {
+      return failUnsent(
+        'GW-UPSTREAM-TIMEOUT',
+        'an earlier attempt may have reached Sinch',
+        'not resent: AMBIGUOUS_TIMEOUT_POLICY is fail',
+      );
+    }
+    // An opt-out that arrived while the message waited (queue, quiet hours, schedule) wins: never sent.
+    const { recipient } = submission;
+    const optedOut = recipient
+      ? await deps.consent.blockedBy(recipient.teamId, recipient.from, recipient.to)
+      : undefined;
+    if (optedOut !== undefined) {
+      return failUnsent(
+        'GW-RECIPIENT-OPTED-OUT',
+        optedOut,
+        'not sent: the recipient is on the suppression list',
+      );
     }
 
     // All I/O before the call happens before the slot starts, so the request leaves on time.
@@ -288,6 +308,11 @@ async function record(
       code: outcome.code,
       detail: outcome.info,
     });
+    // Sinch says the number is blacklisted: later sends are refused by the gateway itself.
+    if (outcome.code === 'E114' && submission.recipient) {
+      const { teamId, to } = submission.recipient;
+      await deps.consent.blacklisted(teamId, to, submission.id, deps.clock.now());
+    }
     return { kind: 'done', outcome: 'failed' };
   }
   if (attempts >= deps.maxAttempts) {

@@ -14,6 +14,8 @@ export type UsageDecision =
 export interface UsageLimiter {
   /** Counts `messages` against the team's per-second and per-day limits. */
   consume(team: Team, messages: number, now: Date): Promise<UsageDecision>;
+  /** What `consume` would decide, without counting anything (dry runs). */
+  check(team: Team, messages: number, now: Date): Promise<UsageDecision>;
 }
 
 export interface SendPacer {

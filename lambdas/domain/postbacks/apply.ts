@@ -16,7 +16,13 @@ import type {
 import type { Clock } from '../ports';
 import type { MessageRepository } from '../messages/ports';
 import { isTemplatePostbackCode } from '../messages/state-machine';
-import { applyPostbackToMessage, readPostback, STATUS_CHANGED, statusChangedDetail } from './parsing';
+import {
+  applyPostbackToMessage,
+  readPostback,
+  STATUS_CHANGED,
+  statusChangedDetail,
+} from './parsing';
+import { isInboundPostback, type InboundResult } from '../consent/inbound';
 
 export interface ProcessPostbackDeps {
   readonly messages: MessageRepository;
@@ -25,6 +31,12 @@ export interface ProcessPostbackDeps {
   readonly clock: Clock;
   readonly correlationWindowMs: number;
   readonly templates?: TemplatePostbackHandler;
+  /** Inbound messages (MO, N401): routed to the owning teams; never orphans. */
+  readonly inbound?: InboundPostbackHandler;
+}
+
+export interface InboundPostbackHandler {
+  handle(body: Record<string, unknown>, ref: string): Promise<InboundResult>;
 }
 
 export function processPostback(deps: ProcessPostbackDeps) {
@@ -36,7 +48,13 @@ export function processPostback(deps: ProcessPostbackDeps) {
       await deps.store.mark(stored.pk, 'ignored', 'not JSON');
       return 'ignored';
     }
-    const postback = readPostback((parsed ?? {}) as Record<string, unknown>);
+    const record = (parsed ?? {}) as Record<string, unknown>;
+    if (deps.inbound && isInboundPostback(record)) {
+      const result = await deps.inbound.handle(record, stored.pk);
+      await deps.store.mark(stored.pk, result.state, result.state === 'ignored' ? result.detail : undefined);
+      return result.state;
+    }
+    const postback = readPostback(record);
     if (!postback.trackingId || !postback.code) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';

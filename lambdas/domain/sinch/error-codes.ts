@@ -135,6 +135,10 @@ export const ERRORS = {
     'This team has as many recurring sends as it may have; delete one first.',
     409,
   ),
+  'GW-RECIPIENT-OPTED-OUT': gateway(
+    'The recipient opted out (STOP) or is suppressed for this sender; nothing was sent to them.',
+    400,
+  ),
   'GW-BODY-TOO-LARGE': gateway('Request body too large.', 413),
   'GW-UNSUPPORTED-MEDIA-TYPE': gateway('Content-Type must be application/json.', 415),
   'GW-RATE-LIMITED': gateway(

@@ -15,11 +15,17 @@ import type {
   WebhookSender,
 } from './ports';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Clock } from '../ports';
 import type { HistoryEntry, MessageRepository } from '../messages/ports';
 import { standardWebhookHeaders } from './standard-webhooks';
 import type { DeliveryAttempt, DeliveryLog } from './delivery-log';
+import {
+  checkOutboundUrl,
+  isNonPublicAddress,
+  MAX_OUTBOUND_URL_LENGTH,
+  type OutboundUrlCheck,
+  type OutboundUrlRules,
+} from './address-rules';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration of a team's webhook and secret rotation
@@ -141,158 +147,18 @@ export function verifyWebhookSignature(
 // Webhook URL rules (SSRF)
 // ---------------------------------------------------------------------------------------------------------
 
-export interface UrlRules {
-  /** Tests and `npm start`: allows http:// to loopback (127.0.0.1, ::1, localhost) and loopback targets. */
-  readonly allowInsecureLocal: boolean;
-}
-
-export type UrlCheck =
-  { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly reason: string };
-
-export const MAX_WEBHOOK_URL_LENGTH = 2048;
+/** The webhook URL rules are the gateway's outbound address rules (webhooks/address-rules.ts). */
+export type UrlRules = OutboundUrlRules;
+export type UrlCheck = OutboundUrlCheck;
+export const MAX_WEBHOOK_URL_LENGTH = MAX_OUTBOUND_URL_LENGTH;
+export { isNonPublicAddress };
 
 /**
- * Whether `raw` may be a webhook URL. HTTPS only, no user info, and no target in a loopback, private,
- * link-local or otherwise non-public range given as an IP literal or `localhost` (the HTTP client also refuses
- * host names that resolve into those ranges). With `allowInsecureLocal`, http:// and https:// to loopback are
- * allowed too, and nothing else changes.
+ * Whether `raw` may be a webhook URL: see `checkOutboundUrl` (HTTPS only, no user info, no localhost or
+ * non-public IP literal; the HTTP client also refuses host names that resolve into those ranges). With
+ * `allowInsecureLocal`, http:// and https:// to loopback are allowed too, and nothing else changes.
  */
-export function checkWebhookUrl(raw: string, rules: UrlRules): UrlCheck {
-  if (raw.length > MAX_WEBHOOK_URL_LENGTH) {
-    return { ok: false, reason: `longer than ${MAX_WEBHOOK_URL_LENGTH} characters` };
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, reason: 'not a valid absolute URL' };
-  }
-  if (url.username !== '' || url.password !== '') {
-    return { ok: false, reason: 'must not contain a user name or password' };
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const loopback = isLoopbackHost(host);
-  if (url.protocol === 'http:') {
-    if (rules.allowInsecureLocal && loopback) return { ok: true, url };
-    return { ok: false, reason: 'must use https' };
-  }
-  if (url.protocol !== 'https:') return { ok: false, reason: 'must use https' };
-  if (rules.allowInsecureLocal && loopback) return { ok: true, url };
-  if (host === 'localhost' || host.endsWith('.localhost')) {
-    return { ok: false, reason: 'must not point at this machine (localhost)' };
-  }
-  if (isIP(host) !== 0 && isNonPublicAddress(host)) {
-    return { ok: false, reason: `must not point at a private, loopback or link-local address (${host})` };
-  }
-  return { ok: true, url };
-}
-
-const isLoopbackHost = (host: string): boolean =>
-  host === 'localhost' ||
-  host.endsWith('.localhost') ||
-  (isIP(host) === 4 && host.startsWith('127.')) ||
-  (isIP(host) === 6 && isLoopbackV6(host));
-
-const isLoopbackV6 = (host: string): boolean => {
-  const groups = ipv6Groups(host);
-  if (!groups) return false;
-  const mapped = mappedIpv4(groups);
-  if (mapped) return mapped.startsWith('127.');
-  return groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
-};
-
-/**
- * Whether an IP address is outside the public unicast space: unspecified, loopback, private (RFC 1918, ULA),
- * carrier-grade NAT, link-local (incl. the 169.254.169.254 metadata service), benchmarking, documentation,
- * multicast and reserved ranges. IPv4-mapped IPv6 addresses are judged by their IPv4 address. Anything that is
- * not an IP address counts as non-public.
- */
-export function isNonPublicAddress(address: string): boolean {
-  const host = address.replace(/^\[|\]$/g, '').split('%')[0] ?? '';
-  const family = isIP(host);
-  if (family === 4) return isNonPublicV4(host);
-  if (family !== 6) return true;
-  const groups = ipv6Groups(host);
-  if (!groups) return true;
-  const mapped = mappedIpv4(groups);
-  if (mapped) return isNonPublicV4(mapped);
-  const [g0 = 0] = groups;
-  if (groups.every((g) => g === 0)) return true; // ::
-  if (groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1) return true; // ::1
-  if ((g0 & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
-  if ((g0 & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
-  if ((g0 & 0xffc0) === 0xfec0) return true; // fec0::/10 site-local (deprecated)
-  if ((g0 & 0xff00) === 0xff00) return true; // ff00::/8 multicast
-  if (g0 === 0x2001 && groups[1] === 0x0db8) return true; // 2001:db8::/32 documentation
-  if (g0 === 0x0064 && groups[1] === 0xff9b) {
-    // 64:ff9b::/96 NAT64: judge the embedded IPv4 address
-    const [a = 0, b = 0] = groups.slice(6);
-    return isNonPublicV4(`${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`);
-  }
-  return false;
-}
-
-const V4_NON_PUBLIC: ReadonlyArray<readonly [string, number]> = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-
-const v4ToInt = (ip: string): number =>
-  ip.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-
-const isNonPublicV4 = (ip: string): boolean => {
-  const value = v4ToInt(ip);
-  return V4_NON_PUBLIC.some(([base, bits]) => {
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return (value & mask) >>> 0 === (v4ToInt(base) & mask) >>> 0;
-  });
-};
-
-/** The eight 16-bit groups of an IPv6 address (with an optional dotted IPv4 tail), or undefined. */
-function ipv6Groups(address: string): number[] | undefined {
-  let text = address;
-  const tail: number[] = [];
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted?.[1]) {
-    if (isIP(dotted[1]) !== 4) return undefined;
-    const v = v4ToInt(dotted[1]);
-    tail.push(v >>> 16, v & 0xffff);
-    text = text.slice(0, -dotted[1].length);
-    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
-  }
-  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = parse(halves[0] ?? '');
-  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  const missing = 8 - head.length - rest.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 0) return undefined;
-  const groups = [...head, ...Array<number>(Math.max(0, missing)).fill(0), ...rest, ...tail];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
-    ? groups
-    : undefined;
-}
-
-/** The IPv4 address of an IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) IPv6 address. */
-function mappedIpv4(groups: readonly number[]): string | undefined {
-  const prefixZero = groups.slice(0, 5).every((g) => g === 0);
-  if (!prefixZero || (groups[5] !== 0xffff && groups[5] !== 0)) return undefined;
-  const [a = 0, b = 0] = groups.slice(6);
-  if (groups[5] === 0 && a === 0) return undefined; // :: and ::1 are not IPv4-compatible addresses
-  return `${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`;
-}
+export const checkWebhookUrl = (raw: string, rules: UrlRules): UrlCheck => checkOutboundUrl(raw, rules);
 
 // ---------------------------------------------------------------------------------------------------------
 // Retries
