@@ -43,6 +43,8 @@ export const ENV = {
   usagePriceMms: 'USAGE_PRICE_MMS',
   usagePriceSms: 'USAGE_PRICE_SMS',
   usageCurrency: 'USAGE_CURRENCY',
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
+  consentKeywords: 'CONSENT_KEYWORDS',
   mediaCacheTable: 'MEDIA_CACHE_TABLE',
   mediaCheckDefault: 'MEDIA_CHECK_DEFAULT',
   mediaCheckBudgetMs: 'MEDIA_CHECK_BUDGET_MS',
@@ -50,8 +52,6 @@ export const ENV = {
   mediaLimitsKb: 'MEDIA_LIMITS_KB',
   mediaLocalOrigins: 'MEDIA_LOCAL_ORIGINS',
   retentionDaySeconds: 'RETENTION_DAY_SECONDS',
-  suppressionsTable: 'SUPPRESSIONS_TABLE',
-  consentKeywords: 'CONSENT_KEYWORDS',
 } as const;
 
 /** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */

@@ -14,8 +14,6 @@ import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
 import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
 import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
 import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
@@ -26,9 +24,10 @@ import type { EventEmitter } from 'node:events';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
 import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/sinch/error-codes';
-import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { createLambdaContext } from './infra/lambda-context';
+import { startApiGateway } from './infra/api-gateway';
 import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
+import { localGatewayResponses, localRoutes, type ApiHandler } from './infra/ingest-routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
@@ -116,8 +115,6 @@ const PREFIX = 'mms-gateway-local';
 const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
-
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Array<() => Promise<void>> = [];
@@ -236,12 +233,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.authCacheSeconds]: '60',
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
+      [ENV.suppressionsTable]: tables.suppressions,
       [ENV.mediaCacheTable]: tables.media,
       // Off by default locally: examples and tests use https://example.com/… media, which a local run must never
       // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
       [ENV.mediaCheckDefault]: 'off',
       [ENV.mediaLocalOrigins]: media.origin,
-      [ENV.suppressionsTable]: tables.suppressions,
       ...options.env,
     });
 
@@ -282,45 +279,14 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       context: Context,
     ) => Promise<unknown>;
 
-    const routes: Route[] = [
-      { method: 'POST', resource: '/v2', handler: ingest },
-      { method: 'POST', resource: '/v2/', handler: ingest },
-      { method: 'GET', resource: '/v2/messages', handler: query },
-      { method: 'GET', resource: '/v2/messages/{id}', handler: query },
-      { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'DELETE', resource: '/v2/messages/{id}/content', handler: manage },
-      { method: 'POST', resource: '/v2/media/check', handler: ingest },
-      { method: 'GET', resource: '/v2/schedules', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules', handler: schedules },
-      { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'DELETE', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/pause', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/resume', handler: schedules },
-      { method: 'GET', resource: '/v2/templates', handler: query },
-      { method: 'GET', resource: '/v2/templates/{id}', handler: query },
-      { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
-      ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
-      { method: 'GET', resource: '/v2/suppressions', handler: suppressions },
-      { method: 'PUT', resource: '/v2/suppressions/{number}', handler: suppressions },
-      { method: 'DELETE', resource: '/v2/suppressions/{number}', handler: suppressions },
-    ];
-    const sinchShaped = (statusCode: number, code: ErrorCode) => ({
-      statusCode,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(errorBody(code)),
-    });
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes,
+      routes: [
+        ...localRoutes({ ingest, query, manage, schedules, suppressions }),
+        ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
+      ],
       authorizer,
-      gatewayResponses: {
-        unauthorized: () => sinchShaped(401, 'E104'),
-        accessDenied: () => sinchShaped(403, 'E104'),
-        notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
-        methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
-        requestTooLarge: () => sinchShaped(413, 'GW-BODY-TOO-LARGE'),
-      },
+      gatewayResponses: localGatewayResponses(),
     });
     stops.push(() => api.stop());
 

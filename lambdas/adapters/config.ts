@@ -6,8 +6,8 @@
 import * as z from '../domain/zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
 import { ENV } from '../../definitions/environment';
-import { mediaAndPrivacySchemas } from './media-privacy-config';
 import { DEFAULT_KEYWORDS, type KeywordLists } from '../domain/consent/keywords';
+import { mediaAndPrivacySchemas } from './media-privacy-config';
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());
@@ -105,7 +105,6 @@ const schemas = {
   usagePriceMms: z._default(z.coerce.number().check(z.gte(0)), 0.02),
   usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
   usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
-  ...mediaAndPrivacySchemas,
   suppressionsTable: name,
   /** JSON: keyword lists replacing the defaults, e.g. {"optOut":["STOP","ARRET"]} (docs/decisions/0014). */
   consentKeywords: z._default(
@@ -123,6 +122,7 @@ const schemas = {
     ),
     () => DEFAULT_KEYWORDS,
   ),
+  ...mediaAndPrivacySchemas,
 } as const;
 
 type Schemas = typeof schemas;

@@ -10,8 +10,8 @@ import {
 import type { Team, TeamDirectory } from '../domain/teams/ports';
 import type { QuietHours } from '../domain/messages/scheduling';
 import { generateApiKey, hashApiKey } from '../domain/teams/teams';
-import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
 import { isValidTeamId, TEAM_ID_RULE } from '../domain/teams/team-id';
+import { readTeamSettings, type TeamSettings } from '../domain/privacy/settings';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 const keyPk = (keyHash: string) => `KEY#${keyHash}`;

@@ -5,11 +5,11 @@
  * the address connected to. IP-literal hosts skip `lookup`; the domain's URL check has judged them already.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ProbeFailure, type MediaProber, type ProbeAnswer } from '../domain/media/ports';
 import { isNonPublicAddress } from '../domain/webhooks/webhooks';
+import http from 'node:http';
+import https from 'node:https';
 
 export const MEDIA_USER_AGENT = 'mms-gateway-media-check/1';
 

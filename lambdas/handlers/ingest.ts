@@ -1,6 +1,6 @@
 /** POST /v2/ — the Sinch-compatible entry: every action goes through the accept use case. Also POST /v2/media/check. */
-import { mediaCheckEndpoint } from '../domain/media/check-endpoint';
 import { GatewayError } from '../domain/sinch/error-codes';
+import { mediaCheckEndpoint } from '../domain/media/check-endpoint';
 import { callingTeam, header, httpRoute, json } from './http';
 import { buildMediaCheck } from './media-privacy-wiring';
 import { buildAccept } from './wiring';

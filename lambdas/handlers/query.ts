@@ -6,12 +6,13 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { GatewayError } from '../domain/sinch/error-codes';
 import { lookupMessages, lookupTemplates } from '../domain/messages/lookup';
-import { buildOpenApiDocument } from '../domain/openapi';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { callingTeam, httpRoute, json } from './http';
+// The committed document (`npm run openapi` writes it; test/unit/openapi.test.ts keeps it current), bundled.
+import openApiDocument from '../../docs/openapi.json' with { type: 'json' };
 
 const config = loadConfig(['messagesTable', 'templatesTable']);
 const lookup = lookupMessages(new DynamoMessageRepository(dynamo(), config.messagesTable));
@@ -23,7 +24,7 @@ const isOpenApiRequest = (event: APIGatewayProxyEvent): boolean =>
   (event.pathParameters?.id === undefined && (event.path ?? '').endsWith('/openapi.json'));
 
 export const handler = httpRoute(async (event) => {
-  if (isOpenApiRequest(event)) return json(200, buildOpenApiDocument());
+  if (isOpenApiRequest(event)) return json(200, openApiDocument);
   const team = callingTeam(event);
   const id = event.pathParameters?.id;
   if (event.resource.startsWith('/v2/templates')) {

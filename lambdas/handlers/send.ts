@@ -3,11 +3,8 @@
  * Items are processed concurrently within a batch (each waits for its own slot); an item that throws is
  * reported as a batch item failure, so the rest of the batch is never sent twice.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { sendQueuedMessage } from '../domain/messages/send';
 import { batchPacer, maxLatenessMs } from '../domain/pacing/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
@@ -20,9 +17,9 @@ import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
 import { countedMessages } from './usage-wiring';
-import middy from '@middy/core';
 
 const config = loadConfig([
   'messagesTable',
@@ -84,18 +81,8 @@ async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record:
   }
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
-    // The batch's records book their send slots as one block (one write for the batch).
-    const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => processRecord(send, record),
-      new BatchProcessor(EventType.SQS),
-      { context },
-    );
-  });
+export const handler = batchRoute('sqs', 'SendBatchRecords', (event) => {
+  // The batch's records book their send slots as one block (one write for the batch).
+  const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
+  return (record: SQSRecord) => processRecord(send, record);
+});

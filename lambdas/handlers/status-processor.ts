@@ -3,13 +3,10 @@
  * reported as batch item failures; the event source mapping bisects, retries and finally sends a poison record
  * to its on-failure destination, so one bad record never blocks the stream.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
@@ -21,9 +18,9 @@ import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { DynamoSenderOwners } from '../adapters/dynamo-inbound-teams';
 import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
 import { handleInbound } from '../domain/consent/inbound';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
 import { countedMessages } from './usage-wiring';
-import middy from '@middy/core';
 
 const config = loadConfig([
   'messagesTable',
@@ -67,13 +64,4 @@ async function processRecord(record: DynamoDBRecord): Promise<void> {
   if (state === 'orphan') logger.warn('orphan postback parked', { pk: item.pk });
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
-      context,
-    });
-  });
+export const handler = batchRoute('stream', 'StreamBatchRecords', () => processRecord);

@@ -3,13 +3,9 @@
  * retries this worker queued itself with a delay) → the team's webhook URL, signed. Records run concurrently;
  * one that throws (storage or queue failure) is reported as a batch item failure and comes back.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import {
   deliverWebhook,
   MAX_RETRY_DELAY_SECONDS,
@@ -25,6 +21,7 @@ import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
 import { DynamoDeliveryLog } from '../adapters/dynamo-team-usage';
 import { loadWebhookSettings, WebhookHttpClient } from '../adapters/webhook-client';
 import { systemClock } from '../adapters/system';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
 
 export { webhookQueueBody } from '../domain/webhooks/webhooks';
@@ -93,11 +90,4 @@ async function processRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('WebhookBatchRecords', MetricUnit.Count, event.Records.length);
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
-  });
+export const handler = batchRoute('sqs', 'WebhookBatchRecords', () => processRecord);

@@ -16,8 +16,8 @@ import {
 } from '../adapters/eventbridge-scheduler';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
-import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
 import { countedMessages } from './usage-wiring';
+import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -50,8 +50,8 @@ export function buildAccept() {
     requireServiceId: config.requireServiceId,
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
+    suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
     media: buildMediaGate(),
     retentionDaySeconds: retentionDaySeconds(),
-    suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
   });
 }

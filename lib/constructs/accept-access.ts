@@ -21,10 +21,10 @@ export interface AcceptAccessProps {
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
-  /** Media preflight results per URL (media/preflight.ts). */
-  readonly mediaCacheTable: ITable;
   /** The suppression list: accept refuses recipients on it. */
   readonly suppressionsTable: ITable;
+  /** Media preflight results per URL (media/preflight.ts). */
+  readonly mediaCacheTable: ITable;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly scheduling: SchedulingAccess;

@@ -13,6 +13,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { errorBody, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { GATEWAY_RESPONSES, INGEST_ROUTES, resourcePath, type IngestHandler } from '../../definitions/routes';
 import {
   associateWebAcl,
   requireModernTls,
@@ -88,83 +89,50 @@ export class IngestApi extends Construct {
     });
     requireModernTls(this.api);
 
-    const ingest = new LambdaIntegration(props.ingest, { allowTestInvoke: false });
-    const query = new LambdaIntegration(props.query, { allowTestInvoke: false });
-    const manage = new LambdaIntegration(props.manage, { allowTestInvoke: false });
-    // API Gateway matches /v2 and /v2/ to the same resource: POST /v2/ is Sinch's URL.
-    const v2 = this.api.root.addResource('v2');
-    v2.addMethod('POST', ingest);
-    const messages = v2.addResource('messages');
-    messages.addMethod('GET', query);
-    const message = messages.addResource('{id}');
-    message.addMethod('GET', query);
-    message.addMethod('DELETE', manage);
-    message.addMethod('PATCH', manage);
-    // Media preflight and privacy (media/, privacy/): test media URLs; erase a message's content.
-    message.addResource('content').addMethod('DELETE', manage);
-    v2.addResource('media').addResource('check').addMethod('POST', ingest);
-    const schedulesIntegration = new LambdaIntegration(props.schedules, { allowTestInvoke: false });
-    const schedules = v2.addResource('schedules');
-    schedules.addMethod('GET', schedulesIntegration);
-    schedules.addMethod('POST', schedulesIntegration);
-    const schedule = schedules.addResource('{id}');
-    schedule.addMethod('GET', schedulesIntegration);
-    schedule.addMethod('DELETE', schedulesIntegration);
-    schedule.addResource('pause').addMethod('POST', schedulesIntegration);
-    schedule.addResource('resume').addMethod('POST', schedulesIntegration);
-    const suppressionsIntegration = new LambdaIntegration(props.suppressions, { allowTestInvoke: false });
-    const suppressions = v2.addResource('suppressions');
-    suppressions.addMethod('GET', suppressionsIntegration);
-    const suppression = suppressions.addResource('{number}');
-    suppression.addMethod('PUT', suppressionsIntegration);
-    suppression.addMethod('DELETE', suppressionsIntegration);
-    const templates = v2.addResource('templates');
-    templates.addMethod('GET', query);
-    templates.addResource('{id}').addMethod('GET', query);
-    // The OpenAPI document is public: it describes the API and needs no team (the query handler serves it
-    // before looking for one), so tools and people can read it without a key.
-    this.openApiMethod = v2
-      .addResource('openapi.json')
-      .addMethod('GET', query, { authorizationType: AuthorizationType.NONE });
+    // The routes and gateway responses come from the one route table (definitions/routes.ts).
+    const functions: Record<IngestHandler, IFunction> = {
+      ingest: props.ingest,
+      query: props.query,
+      manage: props.manage,
+      schedules: props.schedules,
+      suppressions: props.suppressions,
+    };
+    const integrations = new Map<IngestHandler, LambdaIntegration>();
+    const integration = (handler: IngestHandler): LambdaIntegration => {
+      let found = integrations.get(handler);
+      if (!found)
+        integrations.set(
+          handler,
+          (found = new LambdaIntegration(functions[handler], { allowTestInvoke: false })),
+        );
+      return found;
+    };
+    const publicMethods: Method[] = [];
+    for (const route of INGEST_ROUTES) {
+      const method = this.api.root
+        .resourceForPath(resourcePath(route.path))
+        .addMethod(
+          route.method,
+          integration(route.handler),
+          route.authorization === 'none' ? { authorizationType: AuthorizationType.NONE } : {},
+        );
+      if (route.authorization === 'none') publicMethods.push(method);
+    }
+    const [openApiMethod, ...otherPublic] = publicMethods;
+    if (!openApiMethod || otherPublic.length > 0)
+      throw new Error('the route table must have exactly one public route (GET /v2/openapi.json)');
+    this.openApiMethod = openApiMethod;
     Validations.of(this.openApiMethod).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
         'GET /v2/openapi.json serves the static OpenAPI description of the API (no team data, no side effect), public on purpose so clients and tools can read it without a key; every other method has the x-api-key authorizer. Stage throttling and the WAF still apply.',
     });
 
-    const responses: [string, ResponseType, number, ErrorCode, string?][] = [
-      ['Unauthorized', ResponseType.UNAUTHORIZED, 401, 'E104', 'Missing or invalid x-api-key.'],
-      [
-        'AccessDenied',
-        ResponseType.ACCESS_DENIED,
-        403,
-        'E104',
-        'This API key is not allowed (its team is revoked).',
-      ],
-      [
-        'UnknownRoute',
-        ResponseType.MISSING_AUTHENTICATION_TOKEN,
-        404,
-        'GW-NOT-FOUND',
-        'No such resource or method.',
-      ],
-      ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 413, 'GW-BODY-TOO-LARGE'],
-      [
-        'Throttled',
-        ResponseType.THROTTLED,
-        429,
-        'GW-RATE-LIMITED',
-        'The gateway is receiving too many requests; retry shortly.',
-      ],
-      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, 500, 'GW-INTERNAL'],
-      ['AuthorizerConfig', ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 500, 'GW-INTERNAL'],
-      ['Default5xx', ResponseType.DEFAULT_5XX, 500, 'GW-INTERNAL'],
-    ];
-    for (const [name, type, statusCode, code, info] of responses) {
-      this.api.addGatewayResponse(name, {
-        type,
-        statusCode: String(statusCode),
-        templates: sinchBody(code, info),
+    for (const response of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(response.name, {
+        type: ResponseType.of(response.type),
+        statusCode: String(response.statusCode),
+        templates: sinchBody(response.code as ErrorCode, response.info),
       });
     }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../definitions/environment';
-import { SCHEDULER_ENV_NAMES } from '../../definitions/environment';
+import { ENV, SCHEDULER_ENV_NAMES } from '../../definitions/environment';
 import { errorBody } from '../../lambdas/domain/sinch/error-codes';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {

@@ -9,7 +9,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../lambdas/domain/openapi';
+import { buildOpenApiDocument } from '../../tools/openapi/openapi-document';
 import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, send, sendmms, SENDER, waitFor, waitForState, type HttpAnswer } from './helpers';

@@ -15,10 +15,8 @@
  * GW-MEDIA-CHECK-TIMEOUT, never a 5xx. Results per URL are cached (default 10 minutes), so a campaign that sends
  * one image to 10,000 recipients fetches it once. Where it runs and what it costs: docs/decisions/0015.
  */
-import type { ErrorCode, Violation } from '../sinch/error-codes';
-import { GatewayError } from '../sinch/error-codes';
-import type { ContentKey, Slide } from '../sinch/mms';
-import { CONTENT_KEYS } from '../sinch/mms';
+import { type ErrorCode, type Violation, GatewayError } from '../sinch/error-codes';
+import { type ContentKey, type Slide, CONTENT_KEYS } from '../sinch/mms';
 import type { Clock } from '../ports';
 import type { HistoryEntry } from '../messages/ports';
 import type { Team } from '../teams/ports';
@@ -110,7 +108,8 @@ export type MediaUrlCheck =
 
 /**
  * Whether Sinch may be pointed at `raw`: http(s), no user info, and a public target by the webhook URL rules
- * (`checkWebhookUrl`, judged as if it were https). `allowedLocalOrigins` (local runtime only) are let through.
+ * (`checkWebhookUrl`, judged as if it were https; the shared rules also ignore trailing dots and refuse all of
+ * 6to4). `allowedLocalOrigins` (local runtime only) are let through.
  */
 export function checkMediaUrl(raw: string, allowedLocalOrigins: readonly string[] = []): MediaUrlCheck {
   let url: URL;

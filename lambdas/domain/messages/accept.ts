@@ -13,6 +13,7 @@ import type {
   SendQueue,
   StoredResponse,
   MessageScheduler,
+  HistoryEntry,
 } from './ports';
 import type { Team } from '../teams/ports';
 import type { UsageLimiter } from '../pacing/ports';
@@ -20,11 +21,10 @@ import { expandGroup, parseJsonBody, validateRequest } from '../sinch/validation
 import { afterQuietHours, extractScheduling, type SchedulingRequest } from './scheduling';
 import { resolveSavedTemplate, TEMPLATE_ID_PREFIX } from '../templates/templates';
 import type { TemplateRecord, TemplateRepository } from '../templates/ports';
-import type { HistoryEntry } from './ports';
-import { preflightRequest, type MediaGate } from '../media/preflight';
-import { withRetention } from '../privacy/retention';
 import type { SuppressionStore } from '../consent/suppression';
 import { dryRunAnswer, dryRunSends, dryRunTemplate, recipientOptOuts } from '../consent/dry-run';
+import { preflightRequest, type MediaGate } from '../media/preflight';
+import { withRetention } from '../privacy/retention';
 
 export interface AcceptDeps {
   readonly scheduler: MessageScheduler;
@@ -39,12 +39,12 @@ export interface AcceptDeps {
   readonly defaultServiceId?: string;
   /** Enqueue attempts before the request is answered 503. */
   readonly enqueueAttempts: number;
+  /** Recipients who opted out: a send to them is refused (GW-RECIPIENT-OPTED-OUT). */
+  readonly suppressions: SuppressionStore;
   /** Media preflight (media/preflight.ts); absent = off. */
   readonly media?: MediaGate;
   /** Seconds of a retention day (privacy/retention.ts); 86400 unless a local test shortens it. */
   readonly retentionDaySeconds?: number;
-  /** Recipients who opted out: a send to them is refused (GW-RECIPIENT-OPTED-OUT). */
-  readonly suppressions: SuppressionStore;
 }
 
 export interface AcceptInput {

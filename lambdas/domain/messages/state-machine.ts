@@ -1,5 +1,5 @@
 /**
- * The message and template state machines (DESIGN.md §4) and the meaning of Sinch's postback codes.
+ * The message and template state machines (docs/architecture.md) and the meaning of Sinch's postback codes.
  *
  * Messages move forward only: accepted → (scheduled) → queued → submitting → submitted → sent → one terminal
  * state. `unknown` is where the sweep parks a message that never got a final postback; a real final postback

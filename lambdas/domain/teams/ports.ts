@@ -1,9 +1,9 @@
 /**
  * The ports of this capability: what its use cases need from the outside world. Adapters (lambdas/adapters/) implement them.
  */
-import type { MediaCheckMode } from '../media/preflight';
 import type { TeamLimits } from '../pacing/rate-limit';
 import type { QuietHours } from '../messages/scheduling';
+import type { MediaCheckMode } from '../media/preflight';
 
 /** A team as the authorizer resolved it from its API key. */
 export interface Team {

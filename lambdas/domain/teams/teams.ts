@@ -1,9 +1,8 @@
 /**
  * Team API keys: only a SHA-256 hash of each key is stored; the key itself is shown once, when it is made.
  */
-import type { TeamDirectory } from './ports';
+import type { TeamDirectory, Team } from './ports';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Team } from './ports';
 import { readTeamSettings } from '../privacy/settings';
 
 export const hashApiKey = (apiKey: string): string =>

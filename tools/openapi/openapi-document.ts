@@ -1,14 +1,19 @@
 /**
- * The OpenAPI 3.1 document of the public API (DESIGN.md §3), built from the code it describes: the request
+ * The OpenAPI 3.1 document of the public API (docs/architecture.md), built from the code it describes: the request
  * bodies come from the zod schemas of mms.ts (with the limits of mms.ts and phone.ts added as JSON Schema
  * keywords), every error code and its HTTP status from ERRORS, the answers from accept.ts and lookup.ts.
  *
  * Pure: no I/O. `npm run openapi` writes it to docs/openapi.json; GET /v2/openapi.json serves it; the tests
  * check the file is current and every documented route and status against the running local gateway.
  */
-import * as z from './zod';
-import { ACCEPTED_DETAILS, IDEMPOTENCY_KEY_MAX, TEMPLATE_ACCEPTED_DETAILS } from './messages/accept';
-import { ERRORS, type ErrorCode } from './sinch/error-codes';
+import * as z from '../../lambdas/domain/zod';
+import { INGEST_ROUTES } from '../../definitions/routes';
+import {
+  ACCEPTED_DETAILS,
+  IDEMPOTENCY_KEY_MAX,
+  TEMPLATE_ACCEPTED_DETAILS,
+} from '../../lambdas/domain/messages/accept';
+import { ERRORS, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
 import {
   ACTIONS,
   MAX_CLIENT_REFERENCE_LENGTH,
@@ -23,16 +28,16 @@ import {
   customSlideSchema,
   slideSchema,
   type Action,
-} from './sinch/mms';
+} from '../../lambdas/domain/sinch/mms';
 import {
   MAX_RECIPIENTS,
   MAX_SCHEDULES_PER_TEAM,
   SCHEDULE_ID_PREFIX,
   SCHEDULE_NAME_MAX,
-} from './recurring/recurring';
-import { MAX_EXPRESSION_LENGTH } from './recurring/schedule-expression';
-import { MESSAGE_STATES } from './messages/state-machine';
-import { consentPaths, consentSchemas, DRY_RUN_PARAMETER } from './consent/openapi';
+} from '../../lambdas/domain/recurring/recurring';
+import { MAX_EXPRESSION_LENGTH } from '../../lambdas/domain/recurring/schedule-expression';
+import { MESSAGE_STATES } from '../../lambdas/domain/messages/state-machine';
+import { consentPaths, consentSchemas, DRY_RUN_PARAMETER } from '../../lambdas/domain/consent/openapi';
 
 type Json = Record<string, unknown>;
 
@@ -805,6 +810,339 @@ const failures = (...statuses: number[]): Record<string, Json> =>
 // ---------------------------------------------------------------------------------------------------------------
 // The document
 
+/** Each operation of the route table (definitions/routes.ts), by operationId, without its operationId. */
+/** The operations of a `paths` object, by operationId (without it). */
+const operationsOf = (pathItems: Record<string, unknown>): Record<string, Json> =>
+  Object.fromEntries(
+    Object.values(pathItems).flatMap((item) =>
+      Object.values(item as Record<string, Json>).map(({ operationId, ...operation }) => [
+        String(operationId),
+        operation,
+      ]),
+    ),
+  );
+
+const OPERATIONS: Record<string, Json> = {
+  eraseMessageContent: {
+    tags: ['messages'],
+    summary: "Erase a final or canceled message's content and number now (docs/privacy.md)",
+    description:
+      'Slide texts and URLs, subject and fallback text are removed and numbers masked to the last four ' +
+      'digits; state, codes, timestamps and history stay, with a `content-erased` entry. Its raw ' +
+      'postbacks are deleted. Repeating it answers the same.',
+    parameters: [{ $ref: '#/components/parameters/MessageId' }],
+    responses: {
+      '200': {
+        description: 'Erased.',
+        content: jsonContent({
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['success'] },
+            'tracking-id': { type: 'string' },
+            'status-details': { type: 'string' },
+          },
+          required: ['status', 'tracking-id'],
+        }),
+      },
+      ...failures(401, 403, 404, 409, 429, 500),
+    },
+  },
+  checkMedia: {
+    tags: ['messages'],
+    summary: 'Check media URLs the way Sinch will fetch them, without sending anything',
+    description:
+      'Each entry gets `ok`, or the Sinch code (E351-E357 could not fetch, E331-E337 too big, E629 ' +
+      'content type) or GW-MEDIA-CHECK-TIMEOUT with the reason. Always checked fresh (no cached result).',
+    requestBody: {
+      required: true,
+      content: jsonContent({
+        type: 'object',
+        properties: {
+          media: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 20,
+            items: {
+              type: 'object',
+              properties: {
+                kind: {
+                  type: 'string',
+                  enum: ['image', 'audio', 'video', 'contact', 'calendar', 'pdf'],
+                },
+                url: { type: 'string' },
+              },
+              required: ['kind', 'url'],
+            },
+          },
+        },
+        required: ['media'],
+      }),
+    },
+    responses: {
+      '200': {
+        description: 'One result per entry, in order.',
+        content: jsonContent({
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['success'] },
+            results: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  kind: { type: 'string' },
+                  url: { type: 'string' },
+                  ok: { type: 'boolean' },
+                  'error-code': { type: 'string' },
+                  'error-info': { type: 'string' },
+                },
+                required: ['kind', 'url', 'ok'],
+              },
+            },
+          },
+          required: ['status', 'results'],
+        }),
+      },
+      ...failures(400, 401, 403, 429, 500),
+    },
+  },
+  // The consent routes (lambdas/domain/consent/openapi.ts), by operationId.
+  ...operationsOf(consentPaths(failures)),
+  submitMms: {
+    tags: ['messages'],
+    summary: 'Send an MMS or a group MMS, save a template, send a saved template (Sinch MMS JSON API)',
+    description:
+      'Validates the body (Sinch codes where one exists), applies your team’s senders, rate and quota, ' +
+      'and queues one message per recipient (savemms: one template). The same resource answers at /v2. ' +
+      'Replaying a request ' +
+      'with the same Idempotency-Key and body returns the first answer without sending again.',
+    parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }, DRY_RUN_PARAMETER],
+    requestBody: { required: true, content: jsonContent(schemaRef('MmsRequest')) },
+    responses: {
+      '200': {
+        description: 'Dry run (`?dry-run=true`): what would be queued, or the failure; nothing written.',
+        content: jsonContent(schemaRef('DryRunAnswer')),
+      },
+      '202': { description: 'Accepted and queued.', content: jsonContent(schemaRef('Accepted')) },
+      ...failures(400, 401, 403, 409, 413, 429, 500, 503),
+    },
+  },
+  findMessagesByClientReference: {
+    tags: ['messages'],
+    summary: 'Your team’s messages with a client-reference',
+    parameters: [
+      {
+        name: 'client-reference',
+        in: 'query',
+        required: true,
+        description: 'The `client-reference` given when sending (E100 when missing).',
+        schema: { type: 'string', minLength: 1 },
+      },
+    ],
+    responses: {
+      '200': { description: 'The messages found.', content: jsonContent(schemaRef('MessageList')) },
+      ...failures(400, 401, 403, 429, 500),
+    },
+  },
+  getMessage: {
+    tags: ['messages'],
+    summary: 'One message of your team, with its status history',
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'The `tracking-id` of the 202 answer.',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      '200': { description: 'The message.', content: jsonContent(schemaRef('MessageView')) },
+      ...failures(401, 403, 404, 429, 500),
+    },
+  },
+  cancelScheduledMessage: {
+    tags: ['messages'],
+    summary: 'Cancel a scheduled message (state `canceled`, its schedule deleted)',
+    parameters: [{ $ref: '#/components/parameters/MessageId' }],
+    responses: {
+      '200': { description: 'The canceled message.', content: jsonContent(schemaRef('MessageView')) },
+      ...failures(401, 403, 404, 409, 429, 500),
+    },
+  },
+  rescheduleMessage: {
+    tags: ['messages'],
+    summary: 'Move a scheduled message to a new `send-at`',
+    parameters: [{ $ref: '#/components/parameters/MessageId' }],
+    requestBody: {
+      required: true,
+      content: jsonContent({
+        type: 'object',
+        properties: { 'send-at': { type: 'string', format: 'date-time' } },
+        required: ['send-at'],
+        additionalProperties: false,
+      }),
+    },
+    responses: {
+      '200': {
+        description: 'The rescheduled message.',
+        content: jsonContent(schemaRef('MessageView')),
+      },
+      ...failures(400, 401, 403, 404, 409, 429, 500),
+    },
+  },
+  listTemplates: {
+    tags: ['templates'],
+    summary: 'Your team’s templates (savemms), with state and mms-id',
+    responses: {
+      '200': { description: 'The templates.', content: jsonContent(schemaRef('TemplateList')) },
+      ...failures(401, 403, 429, 500),
+    },
+  },
+  getTemplate: {
+    tags: ['templates'],
+    summary: 'One template of your team, with its history',
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'The `template-id` of the savemms answer.',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      '200': { description: 'The template.', content: jsonContent(schemaRef('TemplateView')) },
+      ...failures(401, 403, 404, 429, 500),
+    },
+  },
+  listSchedules: {
+    tags: ['schedules'],
+    summary: 'Your team’s recurring sends, newest first',
+    responses: {
+      '200': {
+        description: 'The recurring sends (an empty list when none).',
+        content: jsonContent(schemaRef('ScheduleList'), {
+          one: { summary: 'One recurring send', value: { schedules: [SCHEDULE_VIEW_EXAMPLE] } },
+        }),
+      },
+      ...failures(401, 403, 429, 500),
+    },
+  },
+  createSchedule: {
+    tags: ['schedules'],
+    summary: 'Create a recurring send: one message to up to 1,000 recipients on a cron or rate schedule',
+    description:
+      'Checks the whole definition (every problem listed, with the codes of POST /v2/) and creates the ' +
+      'schedule, enabled. At each firing the gateway sends the message to every recipient, one message ' +
+      'per recipient, through the same checks, rate, daily quota and quiet hours as POST /v2/; the ' +
+      'answer of GET /v2/schedules/{id} then shows the firing in `last-firing`. A firing delivered twice ' +
+      'sends nothing twice. A team has at most ' +
+      `${MAX_SCHEDULES_PER_TEAM} recurring sends (409 GW-TOO-MANY-SCHEDULES). With an Idempotency-Key, ` +
+      'repeating the request returns the schedule it created (201, its current state) instead of ' +
+      'creating another; the same key with another body is 409 GW-IDEMPOTENCY-CONFLICT.',
+    parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+    requestBody: {
+      required: true,
+      content: jsonContent(schemaRef('ScheduleRequest'), SCHEDULE_REQUEST_EXAMPLES),
+    },
+    responses: {
+      '201': {
+        description: 'Created and enabled.',
+        content: jsonContent(schemaRef('ScheduleCreated'), {
+          created: {
+            summary: 'A weekly send, just created',
+            value: { status: 'success', ...SCHEDULE_NEW_EXAMPLE },
+          },
+        }),
+      },
+      ...failures(400, 401, 403, 409, 413, 429, 500, 503),
+    },
+  },
+  getSchedule: {
+    tags: ['schedules'],
+    summary: 'One recurring send of your team, with its next and last firing',
+    parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+    responses: {
+      '200': {
+        description: 'The recurring send.',
+        content: jsonContent(schemaRef('ScheduleView'), {
+          fired: { summary: 'After its first firing', value: SCHEDULE_VIEW_EXAMPLE },
+        }),
+      },
+      ...failures(401, 403, 404, 429, 500),
+    },
+  },
+  deleteSchedule: {
+    tags: ['schedules'],
+    summary: 'Delete a recurring send: it never fires again',
+    description:
+      'Deletes the schedule; a firing already on its way sends nothing. Messages of earlier firings are ' +
+      'not affected (a scheduled one can be canceled with DELETE /v2/messages/{id}).',
+    parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+    responses: {
+      '200': {
+        description: 'The recurring send as it was, with `state` `deleted`.',
+        content: jsonContent(schemaRef('ScheduleView')),
+      },
+      ...failures(401, 403, 404, 429, 500),
+    },
+  },
+  pauseSchedule: {
+    tags: ['schedules'],
+    summary: 'Pause a recurring send: no firing sends anything until it is resumed',
+    description:
+      'Pausing a paused schedule changes nothing. A firing already on its way when it is paused sends ' +
+      'nothing; the occurrences missed while paused are not sent later.',
+    parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+    responses: {
+      '200': {
+        description: 'The recurring send, `paused`.',
+        content: jsonContent(schemaRef('ScheduleView')),
+      },
+      ...failures(401, 403, 404, 429, 500, 503),
+    },
+  },
+  resumeSchedule: {
+    tags: ['schedules'],
+    summary: 'Resume a paused recurring send: it fires again from its next occurrence',
+    description: 'Resuming an enabled schedule changes nothing.',
+    parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
+    responses: {
+      '200': {
+        description: 'The recurring send, `enabled`.',
+        content: jsonContent(schemaRef('ScheduleView')),
+      },
+      ...failures(401, 403, 404, 429, 500, 503),
+    },
+  },
+  getOpenApiDocument: {
+    tags: ['meta'],
+    summary: 'This OpenAPI document',
+    responses: {
+      '200': {
+        description: 'The OpenAPI 3.1 document of this API.',
+        content: jsonContent({ type: 'object', required: ['openapi', 'info', 'paths'] }),
+      },
+    },
+  },
+};
+
+/** The `paths`, built from the route table: one operation per route, public routes with `security: []`. */
+function paths(): Json {
+  const out: Record<string, Record<string, Json>> = {};
+  for (const route of INGEST_ROUTES) {
+    const operation = OPERATIONS[route.operationId];
+    if (!operation) throw new Error(`no OpenAPI operation for ${route.operationId}`);
+    (out[route.path] ??= {})[route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      ...operation,
+      ...(route.authorization === 'none' ? { security: [] } : {}),
+    };
+  }
+  return out;
+}
+
 function build(): Json {
   return {
     openapi: OPENAPI_VERSION,
@@ -843,354 +1181,7 @@ function build(): Json {
       },
       { name: 'meta', description: 'This document.' },
     ],
-    paths: {
-      '/v2/': {
-        post: {
-          operationId: 'submitMms',
-          tags: ['messages'],
-          summary: 'Send an MMS or a group MMS, save a template, send a saved template (Sinch MMS JSON API)',
-          description:
-            'Validates the body (Sinch codes where one exists), applies your team’s senders, rate and quota, ' +
-            'and queues one message per recipient (savemms: one template). The same resource answers at /v2. ' +
-            'Replaying a request ' +
-            'with the same Idempotency-Key and body returns the first answer without sending again.',
-          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }, DRY_RUN_PARAMETER],
-          requestBody: { required: true, content: jsonContent(schemaRef('MmsRequest')) },
-          responses: {
-            '200': {
-              description:
-                'Dry run (`?dry-run=true`): what would be queued, or the failure; nothing written.',
-              content: jsonContent(schemaRef('DryRunAnswer')),
-            },
-            '202': { description: 'Accepted and queued.', content: jsonContent(schemaRef('Accepted')) },
-            ...failures(400, 401, 403, 409, 413, 429, 500, 503),
-          },
-        },
-      },
-      '/v2/messages': {
-        get: {
-          operationId: 'findMessagesByClientReference',
-          tags: ['messages'],
-          summary: 'Your team’s messages with a client-reference',
-          parameters: [
-            {
-              name: 'client-reference',
-              in: 'query',
-              required: true,
-              description: 'The `client-reference` given when sending (E100 when missing).',
-              schema: { type: 'string', minLength: 1 },
-            },
-          ],
-          responses: {
-            '200': { description: 'The messages found.', content: jsonContent(schemaRef('MessageList')) },
-            ...failures(400, 401, 403, 429, 500),
-          },
-        },
-      },
-      '/v2/messages/{id}': {
-        get: {
-          operationId: 'getMessage',
-          tags: ['messages'],
-          summary: 'One message of your team, with its status history',
-          parameters: [
-            {
-              name: 'id',
-              in: 'path',
-              required: true,
-              description: 'The `tracking-id` of the 202 answer.',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': { description: 'The message.', content: jsonContent(schemaRef('MessageView')) },
-            ...failures(401, 403, 404, 429, 500),
-          },
-        },
-        delete: {
-          operationId: 'cancelScheduledMessage',
-          tags: ['messages'],
-          summary: 'Cancel a scheduled message (state `canceled`, its schedule deleted)',
-          parameters: [{ $ref: '#/components/parameters/MessageId' }],
-          responses: {
-            '200': { description: 'The canceled message.', content: jsonContent(schemaRef('MessageView')) },
-            ...failures(401, 403, 404, 409, 429, 500),
-          },
-        },
-        patch: {
-          operationId: 'rescheduleMessage',
-          tags: ['messages'],
-          summary: 'Move a scheduled message to a new `send-at`',
-          parameters: [{ $ref: '#/components/parameters/MessageId' }],
-          requestBody: {
-            required: true,
-            content: jsonContent({
-              type: 'object',
-              properties: { 'send-at': { type: 'string', format: 'date-time' } },
-              required: ['send-at'],
-              additionalProperties: false,
-            }),
-          },
-          responses: {
-            '200': {
-              description: 'The rescheduled message.',
-              content: jsonContent(schemaRef('MessageView')),
-            },
-            ...failures(400, 401, 403, 404, 409, 429, 500),
-          },
-        },
-      },
-      ...consentPaths(failures),
-      '/v2/templates': {
-        get: {
-          operationId: 'listTemplates',
-          tags: ['templates'],
-          summary: 'Your team’s templates (savemms), with state and mms-id',
-          responses: {
-            '200': { description: 'The templates.', content: jsonContent(schemaRef('TemplateList')) },
-            ...failures(401, 403, 429, 500),
-          },
-        },
-      },
-      '/v2/templates/{id}': {
-        get: {
-          operationId: 'getTemplate',
-          tags: ['templates'],
-          summary: 'One template of your team, with its history',
-          parameters: [
-            {
-              name: 'id',
-              in: 'path',
-              required: true,
-              description: 'The `template-id` of the savemms answer.',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': { description: 'The template.', content: jsonContent(schemaRef('TemplateView')) },
-            ...failures(401, 403, 404, 429, 500),
-          },
-        },
-      },
-      // Media preflight and privacy (lambdas/domain/media/, lambdas/domain/privacy/).
-      '/v2/messages/{id}/content': {
-        delete: {
-          operationId: 'eraseMessageContent',
-          tags: ['messages'],
-          summary: "Erase a final or canceled message's content and number now (docs/privacy.md)",
-          description:
-            'Slide texts and URLs, subject and fallback text are removed and numbers masked to the last four ' +
-            'digits; state, codes, timestamps and history stay, with a `content-erased` entry. Its raw ' +
-            'postbacks are deleted. Repeating it answers the same.',
-          parameters: [{ $ref: '#/components/parameters/MessageId' }],
-          responses: {
-            '200': {
-              description: 'Erased.',
-              content: jsonContent({
-                type: 'object',
-                properties: {
-                  status: { type: 'string', enum: ['success'] },
-                  'tracking-id': { type: 'string' },
-                  'status-details': { type: 'string' },
-                },
-                required: ['status', 'tracking-id'],
-              }),
-            },
-            ...failures(401, 403, 404, 409, 429, 500),
-          },
-        },
-      },
-      '/v2/media/check': {
-        post: {
-          operationId: 'checkMedia',
-          tags: ['messages'],
-          summary: 'Check media URLs the way Sinch will fetch them, without sending anything',
-          description:
-            'Each entry gets `ok`, or the Sinch code (E351-E357 could not fetch, E331-E337 too big, E629 ' +
-            'content type) or GW-MEDIA-CHECK-TIMEOUT with the reason. Always checked fresh (no cached result).',
-          requestBody: {
-            required: true,
-            content: jsonContent({
-              type: 'object',
-              properties: {
-                media: {
-                  type: 'array',
-                  minItems: 1,
-                  maxItems: 20,
-                  items: {
-                    type: 'object',
-                    properties: {
-                      kind: {
-                        type: 'string',
-                        enum: ['image', 'audio', 'video', 'contact', 'calendar', 'pdf'],
-                      },
-                      url: { type: 'string' },
-                    },
-                    required: ['kind', 'url'],
-                  },
-                },
-              },
-              required: ['media'],
-            }),
-          },
-          responses: {
-            '200': {
-              description: 'One result per entry, in order.',
-              content: jsonContent({
-                type: 'object',
-                properties: {
-                  status: { type: 'string', enum: ['success'] },
-                  results: {
-                    type: 'array',
-                    items: {
-                      type: 'object',
-                      properties: {
-                        kind: { type: 'string' },
-                        url: { type: 'string' },
-                        ok: { type: 'boolean' },
-                        'error-code': { type: 'string' },
-                        'error-info': { type: 'string' },
-                      },
-                      required: ['kind', 'url', 'ok'],
-                    },
-                  },
-                },
-                required: ['status', 'results'],
-              }),
-            },
-            ...failures(400, 401, 403, 429, 500),
-          },
-        },
-      },
-      '/v2/schedules': {
-        get: {
-          operationId: 'listSchedules',
-          tags: ['schedules'],
-          summary: 'Your team’s recurring sends, newest first',
-          responses: {
-            '200': {
-              description: 'The recurring sends (an empty list when none).',
-              content: jsonContent(schemaRef('ScheduleList'), {
-                one: { summary: 'One recurring send', value: { schedules: [SCHEDULE_VIEW_EXAMPLE] } },
-              }),
-            },
-            ...failures(401, 403, 429, 500),
-          },
-        },
-        post: {
-          operationId: 'createSchedule',
-          tags: ['schedules'],
-          summary:
-            'Create a recurring send: one message to up to 1,000 recipients on a cron or rate schedule',
-          description:
-            'Checks the whole definition (every problem listed, with the codes of POST /v2/) and creates the ' +
-            'schedule, enabled. At each firing the gateway sends the message to every recipient, one message ' +
-            'per recipient, through the same checks, rate, daily quota and quiet hours as POST /v2/; the ' +
-            'answer of GET /v2/schedules/{id} then shows the firing in `last-firing`. A firing delivered twice ' +
-            'sends nothing twice. A team has at most ' +
-            `${MAX_SCHEDULES_PER_TEAM} recurring sends (409 GW-TOO-MANY-SCHEDULES). With an Idempotency-Key, ` +
-            'repeating the request returns the schedule it created (201, its current state) instead of ' +
-            'creating another; the same key with another body is 409 GW-IDEMPOTENCY-CONFLICT.',
-          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
-          requestBody: {
-            required: true,
-            content: jsonContent(schemaRef('ScheduleRequest'), SCHEDULE_REQUEST_EXAMPLES),
-          },
-          responses: {
-            '201': {
-              description: 'Created and enabled.',
-              content: jsonContent(schemaRef('ScheduleCreated'), {
-                created: {
-                  summary: 'A weekly send, just created',
-                  value: { status: 'success', ...SCHEDULE_NEW_EXAMPLE },
-                },
-              }),
-            },
-            ...failures(400, 401, 403, 409, 413, 429, 500, 503),
-          },
-        },
-      },
-      '/v2/schedules/{id}': {
-        get: {
-          operationId: 'getSchedule',
-          tags: ['schedules'],
-          summary: 'One recurring send of your team, with its next and last firing',
-          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
-          responses: {
-            '200': {
-              description: 'The recurring send.',
-              content: jsonContent(schemaRef('ScheduleView'), {
-                fired: { summary: 'After its first firing', value: SCHEDULE_VIEW_EXAMPLE },
-              }),
-            },
-            ...failures(401, 403, 404, 429, 500),
-          },
-        },
-        delete: {
-          operationId: 'deleteSchedule',
-          tags: ['schedules'],
-          summary: 'Delete a recurring send: it never fires again',
-          description:
-            'Deletes the schedule; a firing already on its way sends nothing. Messages of earlier firings are ' +
-            'not affected (a scheduled one can be canceled with DELETE /v2/messages/{id}).',
-          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
-          responses: {
-            '200': {
-              description: 'The recurring send as it was, with `state` `deleted`.',
-              content: jsonContent(schemaRef('ScheduleView')),
-            },
-            ...failures(401, 403, 404, 429, 500),
-          },
-        },
-      },
-      '/v2/schedules/{id}/pause': {
-        post: {
-          operationId: 'pauseSchedule',
-          tags: ['schedules'],
-          summary: 'Pause a recurring send: no firing sends anything until it is resumed',
-          description:
-            'Pausing a paused schedule changes nothing. A firing already on its way when it is paused sends ' +
-            'nothing; the occurrences missed while paused are not sent later.',
-          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
-          responses: {
-            '200': {
-              description: 'The recurring send, `paused`.',
-              content: jsonContent(schemaRef('ScheduleView')),
-            },
-            ...failures(401, 403, 404, 429, 500, 503),
-          },
-        },
-      },
-      '/v2/schedules/{id}/resume': {
-        post: {
-          operationId: 'resumeSchedule',
-          tags: ['schedules'],
-          summary: 'Resume a paused recurring send: it fires again from its next occurrence',
-          description: 'Resuming an enabled schedule changes nothing.',
-          parameters: [{ $ref: '#/components/parameters/ScheduleId' }],
-          responses: {
-            '200': {
-              description: 'The recurring send, `enabled`.',
-              content: jsonContent(schemaRef('ScheduleView')),
-            },
-            ...failures(401, 403, 404, 429, 500, 503),
-          },
-        },
-      },
-      '/v2/openapi.json': {
-        get: {
-          operationId: 'getOpenApiDocument',
-          tags: ['meta'],
-          summary: 'This OpenAPI document',
-          security: [],
-          responses: {
-            '200': {
-              description: 'The OpenAPI 3.1 document of this API.',
-              content: jsonContent({ type: 'object', required: ['openapi', 'info', 'paths'] }),
-            },
-          },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       securitySchemes: {
         apiKey: {

@@ -1,14 +1,14 @@
 /**
- * `npm run openapi`: writes the OpenAPI 3.1 document of the public API (lambdas/domain/openapi.ts) to
+ * `npm run openapi`: writes the OpenAPI 3.1 document of the public API (tools/openapi/openapi-document.ts) to
  * docs/openapi.json, formatted with the project's Prettier settings. test/unit/openapi.test.ts fails when the
  * file is not the document the code builds.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { buildOpenApiDocument } from '../lambdas/domain/openapi';
+import { buildOpenApiDocument } from './openapi-document';
 
-export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
+export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
 export async function openApiFileText(): Promise<string> {
   const options = (await resolveConfig(OPENAPI_FILE)) ?? {};
