@@ -15,13 +15,12 @@
  * GW-MEDIA-CHECK-TIMEOUT, never a 5xx. Results per URL are cached (default 10 minutes), so a campaign that sends
  * one image to 10,000 recipients fetches it once. Where it runs and what it costs: docs/decisions/0015.
  */
-import { isIP } from 'node:net';
 import { type ErrorCode, type Violation, GatewayError } from '../sinch/error-codes';
 import { type ContentKey, type Slide, CONTENT_KEYS } from '../sinch/mms';
 import type { Clock } from '../ports';
 import type { HistoryEntry } from '../messages/ports';
 import type { Team } from '../teams/ports';
-import { checkWebhookUrl, isNonPublicAddress } from '../webhooks/webhooks';
+import { checkWebhookUrl } from '../webhooks/webhooks';
 import { ProbeFailure, type MediaCheckCache, type MediaProber, type UrlFacts } from './ports';
 
 export const MEDIA_CHECK_MODES = ['off', 'warn', 'enforce'] as const;
@@ -109,8 +108,8 @@ export type MediaUrlCheck =
 
 /**
  * Whether Sinch may be pointed at `raw`: http(s), no user info, and a public target by the webhook URL rules
- * (`checkWebhookUrl`, judged as if it were https). Trailing dots are ignored (`localhost.`), and a 6to4 address
- * (2002::/16) is judged by its embedded IPv4 address. `allowedLocalOrigins` (local runtime only) are let through.
+ * (`checkWebhookUrl`, judged as if it were https; the shared rules also ignore trailing dots and refuse all of
+ * 6to4). `allowedLocalOrigins` (local runtime only) are let through.
  */
 export function checkMediaUrl(raw: string, allowedLocalOrigins: readonly string[] = []): MediaUrlCheck {
   let url: URL;
@@ -125,30 +124,11 @@ export function checkMediaUrl(raw: string, allowedLocalOrigins: readonly string[
   if (allowedLocalOrigins.includes(url.origin) && url.username === '' && url.password === '') {
     return { ok: true, url };
   }
-  url.hostname = url.hostname.replace(/\.+$/, '');
   const asHttps = new URL(url.href);
   asHttps.protocol = 'https:';
   const rules = checkWebhookUrl(asHttps.href, { allowInsecureLocal: false });
   if (!rules.ok) return { ok: false, reason: rules.reason.replace(/^must use https$/, 'must use http(s)') };
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const embedded = isIP(host) === 6 ? sixToFourV4(host) : undefined;
-  if (embedded !== undefined && isNonPublicAddress(embedded)) {
-    return { ok: false, reason: `must not point at a private, loopback or link-local address (${host})` };
-  }
   return { ok: true, url };
-}
-
-/** The IPv4 address inside a 6to4 address (2002:AABB:CCDD::/48), or undefined for any other address. */
-function sixToFourV4(host: string): string | undefined {
-  const [head = '', tail = ''] = host.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = host.includes('::') && tail !== '' ? tail.split(':') : [];
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right].map((g) =>
-    Number.parseInt(g || '0', 16),
-  );
-  if (groups[0] !== 0x2002) return undefined;
-  const [a = 0, b = 0] = groups.slice(1, 3);
-  return `${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`;
 }
 
 export interface MediaCheckDeps {
