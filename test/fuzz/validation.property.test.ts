@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERRORS, failureBody, isErrorCode } from '../../lambdas/domain/sinch/error-codes';
 import { ACTIONS } from '../../lambdas/domain/sinch/mms';
-import type { ValidationContext, ValidationResult } from '../../lambdas/domain/sinch/validation';
 import {
+  type ValidationContext,
+  type ValidationResult,
   FIELD_ORDER,
   expandGroup,
   parseJsonBody,

@@ -5,8 +5,7 @@
  * test/infra/events.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../definitions/environment';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import { INDEX, physicalName, QUEUES, TABLES } from '../../definitions/data-model';
 import {
   actionsOf,

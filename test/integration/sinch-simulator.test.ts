@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulatorStartOptions, SinchSimulator } from '../../local/sinch-simulator';
-import { MAGIC, SimulatorConfigError, startSinchSimulator } from '../../local/sinch-simulator';
+import {
+  type SimulatorStartOptions,
+  type SinchSimulator,
+  SimulatorConfigError,
+  startSinchSimulator,
+} from '../../local/sinch-simulator/index';
+import { MAGIC } from '../../local/sinch-simulator/api';
+import http from 'node:http';
 
 type Json = Record<string, unknown>;
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode, Violation } from '../../lambdas/domain/sinch/error-codes';
 import {
+  type ErrorCode,
+  type Violation,
   ERRORS,
   GatewayError,
   errorBody,

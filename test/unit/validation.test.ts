@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { failureBody } from '../../lambdas/domain/sinch/error-codes';
-import type { ErrorCode } from '../../lambdas/domain/sinch/error-codes';
-import type { SendMmsRequest, SendSavedMmsRequest } from '../../lambdas/domain/sinch/mms';
-import { mmsRequestSchema } from '../../lambdas/domain/sinch/mms';
-import type { ValidationContext } from '../../lambdas/domain/sinch/validation';
+import { failureBody, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
 import {
+  type SendMmsRequest,
+  type SendSavedMmsRequest,
+  mmsRequestSchema,
+} from '../../lambdas/domain/sinch/mms';
+import {
+  type ValidationContext,
   codePointLength,
   expandGroup,
   parseIsoDateTime,

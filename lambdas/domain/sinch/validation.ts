@@ -33,8 +33,12 @@ import {
   SCHEMAS,
   isAction,
   mmsRequestSchema,
+  type Action,
+  type MmsRequest,
+  type SendMmsRequest,
+  type SendRequest,
+  type SendSavedMmsRequest,
 } from './mms';
-import type { Action, MmsRequest, SendMmsRequest, SendRequest, SendSavedMmsRequest } from './mms';
 import { isInternationalNumber, isShortCode } from './phone';
 
 export interface ValidationContext {

@@ -18,7 +18,7 @@ import {
   signingSecrets,
   type UrlRules,
 } from '../webhooks/webhooks';
-import { type WebhookConfig, type WebhookSender } from '../webhooks/ports';
+import type { WebhookConfig, WebhookSender } from '../webhooks/ports';
 import { DELIVERY_LOG_SIZE, type DeliveryLog } from '../webhooks/delivery-log';
 import { usageDays, usageReport, utcDay, type UsageCounter, type UsagePrices } from './usage';
 
