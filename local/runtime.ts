@@ -106,30 +106,27 @@ export interface LocalGateway {
 const PREFIX = 'mms-gateway-local';
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+type Stops = Array<() => Promise<void>>;
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type Queues = Awaited<ReturnType<typeof createQueues>>;
+
+/**
+ * Starts everything in order (storage, queues and AWS endpoints, the Sinch simulator, the handlers' environment,
+ * the API front ends, the pollers, the sweep); on a failure, stops what was started.
+ */
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Stops = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
   try {
     const accountTps = options.accountTps ?? 10;
-    let dynamoLocal = await startDynamoDbLocal({
-      ...(options.persistDir ? { persistDir: options.persistDir } : {}),
-    });
-    stops.push(() => dynamoLocal.stop());
-    const restartDynamoDb = async () => {
-      if (!options.persistDir)
-        throw new Error('restartDynamoDb needs persistDir: in memory, a restart loses the data');
-      await dynamoLocal.stop();
-      dynamoLocal = await startDynamoDbLocal({ port: dynamoLocal.port, persistDir: options.persistDir });
-    };
-    const sqsLocal = await startSqsLocal({});
-    stops.push(() => sqsLocal.stop());
-    const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
-    stops.push(() => aws.stop());
-
+    const storage = await startStorage(options, stops);
+    const { dynamoLocal, sqsLocal, aws, rawDynamo, db, sqs } = storage;
     const postbackPort = options.postbackPort ?? (await freePort());
     const postbackUrl = `http://127.0.0.1:${postbackPort}/postbacks/mms`;
     const simulator = await startSinchSimulator({
@@ -141,86 +138,22 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
     stops.push(() => simulator.stop());
 
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const region = 'us-east-1';
-    const rawDynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region, credentials });
-    const db = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
-    const sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials });
-    stops.push(() => {
-      rawDynamo.destroy();
-      sqs.destroy();
-      return Promise.resolve();
-    });
     await createTables(rawDynamo, PREFIX);
     const queues = await createQueues(sqs, PREFIX);
-    // The local EventBridge Scheduler: schedules persisted in DynamoDB Local, fired into their SQS targets.
-    const queueUrlByArn = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
-    const schedulerEndpoint = await startSchedulerEndpoint({
-      dynamo: { endpoint: dynamoLocal.endpoint }, // restartDynamoDb keeps the port, so this stays valid
-      tableName: `${PREFIX}-schedules`,
-      resolveTarget: (arn) => {
-        const url = queueUrlByArn.get(arn);
-        if (url === undefined) return undefined;
-        return async (input, attributes) => {
-          await sqs.send(
-            new SendMessageCommand({
-              QueueUrl: url,
-              MessageBody: input,
-              ...(attributes
-                ? {
-                    MessageAttributes: Object.fromEntries(
-                      Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-                    ),
-                  }
-                : {}),
-            }),
-          );
-        };
-      },
-    });
-    stops.push(() => schedulerEndpoint.stop());
-
+    const schedulerEndpoint = await startLocalScheduler(dynamoLocal().endpoint, sqs, queues, stops);
     const tables = Object.fromEntries(
       Object.values(TABLES).map((t) => [t.id, physicalName(PREFIX, t.id)]),
     ) as Record<keyof typeof TABLES, string>;
-
     Object.assign(process.env, {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal().endpoint,
       AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.endpoint,
-      [SCHEDULER_ENV.scheduleGroupName]: 'mms-gateway-local',
-      [SCHEDULER_ENV.schedulerTargetArn]: queues.send.arn,
-      [SCHEDULER_ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/mms-gateway-local-scheduler',
-      [SCHEDULER_ENV.schedulerDlqArn]: queues.sendDlq.arn,
-      [RECURRING_ENV.recurringTargetArn]: queues.events.arn,
-      [RECURRING_ENV.recurringDlqArn]: queues.eventsDlq.arn,
-      POWERTOOLS_SERVICE_NAME: 'mms-gateway-local',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_DEV: 'false',
-      [ENV.messagesTable]: tables.messages,
-      [ENV.teamsTable]: tables.teams,
-      [ENV.templatesTable]: tables.templates,
-      [ENV.postbacksTable]: tables.postbacks,
-      [ENV.controlTable]: tables.control,
-      [ENV.recurringTable]: tables.recurring,
-      [ENV.sendQueueUrl]: queues.send.url,
-      [ENV.sendDlqUrl]: queues.sendDlq.url,
-      [ENV.eventsQueueUrl]: queues.events.url,
-      [ENV.sinchBaseUrl]: simulator.url,
-      [ENV.sinchSecretId]: SECRET_ID,
-      [ENV.sinchTimeoutMs]: '5000',
-      [ENV.accountTps]: String(accountTps),
-      [ENV.eventBusName]: 'mms-gateway-local',
-      [ENV.authCacheSeconds]: '60',
-      [ENV.webhookQueueUrl]: queues.webhook.url,
-      [ENV.webhookAllowInsecureLocal]: 'true',
+      ...handlerEnvironment({ tables, queues, sinchUrl: simulator.url, accountTps, options }),
       ...options.env,
     });
 
@@ -228,153 +161,23 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
     await teams.addTeam(LOCAL_TEAM, apiKey);
 
-    const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
-    const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
-    const query = (await import('../lambdas/handlers/query')).handler as unknown as ApiHandler;
-    const send = (await import('../lambdas/handlers/send')).handler as unknown as (
-      event: SQSEvent,
-      context: Context,
-    ) => Promise<SQSBatchResponse>;
-    const postback = (await import('../lambdas/handlers/postback')).handler as unknown as ApiHandler;
-    const statusProcessor = (await import('../lambdas/handlers/status-processor')).handler as unknown as (
-      event: DynamoDBStreamEvent,
-      context: Context,
-    ) => Promise<DynamoDBBatchResponse>;
-    const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
-    const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
-    const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
-      event: SQSEvent,
-      context: Context,
-    ) => Promise<SQSBatchResponse>;
-    const webhook = (await import('../lambdas/handlers/webhook')).handler as unknown as (
-      event: SQSEvent,
-      context: Context,
-    ) => Promise<SQSBatchResponse>;
-    const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
-      event: unknown,
-      context: Context,
-    ) => Promise<unknown>;
-
+    const handlers = await loadHandlers();
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes: localRoutes({ ingest, query, manage, schedules }),
-      authorizer,
+      routes: localRoutes(handlers),
+      authorizer: handlers.authorizer,
       gatewayResponses: localGatewayResponses(),
     });
     stops.push(() => api.stop());
-
-    const startWorkers = () =>
-      startSqsPoller({
-        client: sqs,
-        queueUrl: queues.send.url,
-        queueArn: queues.send.arn,
-        handler: send,
-        batchSize: 10,
-        concurrency: options.sendWorkers ?? 2,
-        waitTimeSeconds: 1,
-      });
-    let workers = startWorkers();
-    stops.push(() => workers.stop());
-
     // The separate postback API: no authorizer (in AWS the WAF IP allowlist is the gate).
     const postbackApi = await startApiGateway({
       port: postbackPort,
-      routes: [{ method: 'POST', resource: '/postbacks/mms', handler: postback, authorize: false }],
+      routes: [{ method: 'POST', resource: '/postbacks/mms', handler: handlers.postback, authorize: false }],
     });
     stops.push(() => postbackApi.stop());
 
-    // The status processor on the postbacks table's stream, with the deployed event source's failure policy.
-    const checkpoints = new Map<string, string>();
-    const startProcessor = () =>
-      startStreamPoller({
-        checkpoints,
-        endpoint: dynamoLocal.endpoint,
-        tableName: tables.postbacks,
-        handler: statusProcessor,
-        batchSize: 25,
-        pollIntervalMs: 100,
-        bisectOnError: true,
-        maxRetries: 5,
-        onFailure: (records) => {
-          console.error(`status processor: ${records.length} record(s) sent to the on-failure destination`);
-          return Promise.resolve();
-        },
-      });
-    let processor: Awaited<ReturnType<typeof startStreamPoller>> | undefined = await startProcessor();
-    stops.push(async () => {
-      await processor?.stop();
-    });
-
-    // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
-    // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.
-    const enqueue = (queueUrl: string, body: string) =>
-      sqs
-        .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
-        .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
-    const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
-      void enqueue(queues.webhook.url, webhookQueueBody(event));
-    };
-    const toEventsQueue = (event: LocalEvent) => {
-      if (!(SEND_REQUESTED_PATTERN['detail-type'] as readonly string[]).includes(event.detailType)) return;
-      // The EventBridge event as an SQS target receives it.
-      const body = {
-        id: event.id,
-        source: event.source,
-        'detail-type': event.detailType,
-        time: event.time,
-        detail: event.detail,
-      };
-      void enqueue(queues.events.url, JSON.stringify(body));
-    };
-    aws.events.on('event', toWebhookQueue);
-    aws.events.on('event', toEventsQueue);
-    const eventWorkers = startSqsPoller({
-      client: sqs,
-      queueUrl: queues.events.url,
-      queueArn: queues.events.arn,
-      handler: eventsWorker,
-      batchSize: 10,
-      concurrency: 1,
-      waitTimeSeconds: 1,
-    });
-    const webhookWorkers = startSqsPoller({
-      client: sqs,
-      queueUrl: queues.webhook.url,
-      queueArn: queues.webhook.arn,
-      handler: webhook,
-      batchSize: 10,
-      concurrency: 1,
-      waitTimeSeconds: 1,
-    });
-    stops.push(async () => {
-      aws.events.off('event', toWebhookQueue);
-      aws.events.off('event', toEventsQueue);
-      await webhookWorkers.stop();
-      await eventWorkers.stop();
-    });
-
-    // A fresh context per run, as each Lambda invocation gets (its remaining time counts from the start).
-    const runSweep = () =>
-      sweepHandler({}, createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 }));
-    const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
-    let sweeping = false;
-    const sweepTimer =
-      sweepIntervalMs > 0
-        ? setInterval(() => {
-            if (sweeping) return;
-            sweeping = true;
-            runSweep()
-              .catch((error: unknown) => console.error('sweep failed', error))
-              .finally(() => {
-                sweeping = false;
-              });
-          }, sweepIntervalMs)
-        : undefined;
-    stops.push(() => {
-      clearInterval(sweepTimer);
-      return Promise.resolve();
-    });
+    const pollers = await startPollers({ options, storage, queues, tables, handlers }, stops);
+    const runSweep = startSweep(handlers.sweep, options.sweepIntervalMs ?? 1000, stops);
 
     return {
       apiUrl: api.url,
@@ -389,7 +192,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         events: queues.events.url,
       },
       scheduler: schedulerEndpoint,
-      dynamoEndpoint: dynamoLocal.endpoint,
+      dynamoEndpoint: dynamoLocal().endpoint,
       eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,
       db,
@@ -397,23 +200,273 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       teams,
       events: aws.events,
       putEvents: aws.putEvents,
-      async stopStatusProcessor() {
-        await processor?.stop();
-        processor = undefined;
-      },
-      async startStatusProcessor() {
-        processor ??= await startProcessor();
-      },
+      ...pollers,
       runSweep,
-      restartDynamoDb,
-      async restartSendWorkers(restart = {}) {
-        await workers.stop(restart);
-        workers = startWorkers();
-      },
+      restartDynamoDb: storage.restartDynamoDb,
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** DynamoDB Local, the SQS emulator, the Secrets Manager / EventBridge endpoints, and SDK clients for them. */
+async function startStorage(options: LocalGatewayOptions, stops: Stops) {
+  let dynamoLocal = await startDynamoDbLocal({
+    ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+  });
+  stops.push(() => dynamoLocal.stop());
+  const restartDynamoDb = async () => {
+    if (!options.persistDir)
+      throw new Error('restartDynamoDb needs persistDir: in memory, a restart loses the data');
+    await dynamoLocal.stop();
+    dynamoLocal = await startDynamoDbLocal({ port: dynamoLocal.port, persistDir: options.persistDir });
+  };
+  const sqsLocal = await startSqsLocal({});
+  stops.push(() => sqsLocal.stop());
+  const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
+  stops.push(() => aws.stop());
+
+  const rawDynamo = new DynamoDBClient({
+    endpoint: dynamoLocal.endpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+  });
+  const db = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region: REGION, credentials: CREDENTIALS });
+  stops.push(() => {
+    rawDynamo.destroy();
+    sqs.destroy();
+    return Promise.resolve();
+  });
+  // restartDynamoDb keeps the port, so the endpoint stays valid.
+  return { dynamoLocal: () => dynamoLocal, restartDynamoDb, sqsLocal, aws, rawDynamo, db, sqs };
+}
+
+type Storage = Awaited<ReturnType<typeof startStorage>>;
+
+/** The local EventBridge Scheduler: schedules persisted in DynamoDB Local, fired into their SQS targets. */
+async function startLocalScheduler(
+  dynamoEndpoint: string,
+  sqs: SQSClient,
+  queues: Queues,
+  stops: Stops,
+): Promise<SchedulerEndpoint> {
+  const queueUrlByArn = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
+  const endpoint = await startSchedulerEndpoint({
+    dynamo: { endpoint: dynamoEndpoint },
+    tableName: `${PREFIX}-schedules`,
+    resolveTarget: (arn) => {
+      const url = queueUrlByArn.get(arn);
+      if (url === undefined) return undefined;
+      return async (input, attributes) => {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: url,
+            MessageBody: input,
+            ...(attributes
+              ? {
+                  MessageAttributes: Object.fromEntries(
+                    Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+                  ),
+                }
+              : {}),
+          }),
+        );
+      };
+    },
+  });
+  stops.push(() => endpoint.stop());
+  return endpoint;
+}
+
+/** The handlers' environment, as the stacks set it (names from definitions/environment.ts). */
+function handlerEnvironment(opts: {
+  tables: Record<keyof typeof TABLES, string>;
+  queues: Queues;
+  sinchUrl: string;
+  accountTps: number;
+  options: LocalGatewayOptions;
+}): Record<string, string> {
+  const { tables, queues } = opts;
+  return {
+    [SCHEDULER_ENV.scheduleGroupName]: 'mms-gateway-local',
+    [SCHEDULER_ENV.schedulerTargetArn]: queues.send.arn,
+    [SCHEDULER_ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/mms-gateway-local-scheduler',
+    [SCHEDULER_ENV.schedulerDlqArn]: queues.sendDlq.arn,
+    [RECURRING_ENV.recurringTargetArn]: queues.events.arn,
+    [RECURRING_ENV.recurringDlqArn]: queues.eventsDlq.arn,
+    POWERTOOLS_SERVICE_NAME: 'mms-gateway-local',
+    POWERTOOLS_LOG_LEVEL: opts.options.logLevel ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_DEV: 'false',
+    [ENV.messagesTable]: tables.messages,
+    [ENV.teamsTable]: tables.teams,
+    [ENV.templatesTable]: tables.templates,
+    [ENV.postbacksTable]: tables.postbacks,
+    [ENV.controlTable]: tables.control,
+    [ENV.recurringTable]: tables.recurring,
+    [ENV.sendQueueUrl]: queues.send.url,
+    [ENV.sendDlqUrl]: queues.sendDlq.url,
+    [ENV.eventsQueueUrl]: queues.events.url,
+    [ENV.sinchBaseUrl]: opts.sinchUrl,
+    [ENV.sinchSecretId]: SECRET_ID,
+    [ENV.sinchTimeoutMs]: '5000',
+    [ENV.accountTps]: String(opts.accountTps),
+    [ENV.eventBusName]: 'mms-gateway-local',
+    [ENV.authCacheSeconds]: '60',
+    [ENV.webhookQueueUrl]: queues.webhook.url,
+    [ENV.webhookAllowInsecureLocal]: 'true',
+  };
+}
+
+/** The deployed handler modules, imported after the environment is set (they read it at import, as in Lambda). */
+async function loadHandlers() {
+  return {
+    authorizer: (await import('../lambdas/handlers/authorizer')).handler,
+    ingest: (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler,
+    query: (await import('../lambdas/handlers/query')).handler as unknown as ApiHandler,
+    manage: (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler,
+    schedules: (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler,
+    postback: (await import('../lambdas/handlers/postback')).handler as unknown as ApiHandler,
+    send: (await import('../lambdas/handlers/send')).handler as unknown as SqsHandler,
+    events: (await import('../lambdas/handlers/events')).handler as unknown as SqsHandler,
+    webhook: (await import('../lambdas/handlers/webhook')).handler as unknown as SqsHandler,
+    statusProcessor: (await import('../lambdas/handlers/status-processor')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>,
+    sweep: (await import('../lambdas/handlers/sweep')).handler as unknown as (
+      event: unknown,
+      context: Context,
+    ) => Promise<unknown>,
+  };
+}
+
+type Handlers = Awaited<ReturnType<typeof loadHandlers>>;
+
+/**
+ * The event sources of the deployment: the send workers on the send queue, the status processor on the
+ * postbacks stream, stand-ins for the two EventBridge rules, and the events and webhook workers.
+ */
+async function startPollers(
+  ctx: {
+    options: LocalGatewayOptions;
+    storage: Storage;
+    queues: Queues;
+    tables: Record<keyof typeof TABLES, string>;
+    handlers: Handlers;
+  },
+  stops: Stops,
+): Promise<Pick<LocalGateway, 'restartSendWorkers' | 'stopStatusProcessor' | 'startStatusProcessor'>> {
+  const { options, storage, queues, tables, handlers } = ctx;
+  const { sqs, aws } = storage;
+  const sqsPoller = (queue: { url: string; arn: string }, handler: SqsHandler, concurrency: number) =>
+    startSqsPoller({
+      client: sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      handler,
+      batchSize: 10,
+      concurrency,
+      waitTimeSeconds: 1,
+    });
+  const startWorkers = () => sqsPoller(queues.send, handlers.send, options.sendWorkers ?? 2);
+  let workers = startWorkers();
+  stops.push(() => workers.stop());
+
+  // The status processor on the postbacks table's stream, with the deployed event source's failure policy.
+  const checkpoints = new Map<string, string>();
+  const startProcessor = () =>
+    startStreamPoller({
+      checkpoints,
+      endpoint: storage.dynamoLocal().endpoint,
+      tableName: tables.postbacks,
+      handler: handlers.statusProcessor,
+      batchSize: 25,
+      pollIntervalMs: 100,
+      bisectOnError: true,
+      maxRetries: 5,
+      onFailure: (records) => {
+        console.error(`status processor: ${records.length} record(s) sent to the on-failure destination`);
+        return Promise.resolve();
+      },
+    });
+  let processor: Awaited<ReturnType<typeof startStreamPoller>> | undefined = await startProcessor();
+  stops.push(async () => {
+    await processor?.stop();
+  });
+
+  // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
+  // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.
+  const enqueue = (queueUrl: string, body: string) =>
+    sqs
+      .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
+      .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
+  const toWebhookQueue = (event: LocalEvent) => {
+    if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+    void enqueue(queues.webhook.url, webhookQueueBody(event));
+  };
+  const toEventsQueue = (event: LocalEvent) => {
+    if (!(SEND_REQUESTED_PATTERN['detail-type'] as readonly string[]).includes(event.detailType)) return;
+    // The EventBridge event as an SQS target receives it.
+    const body = {
+      id: event.id,
+      source: event.source,
+      'detail-type': event.detailType,
+      time: event.time,
+      detail: event.detail,
+    };
+    void enqueue(queues.events.url, JSON.stringify(body));
+  };
+  aws.events.on('event', toWebhookQueue);
+  aws.events.on('event', toEventsQueue);
+  const eventWorkers = sqsPoller(queues.events, handlers.events, 1);
+  const webhookWorkers = sqsPoller(queues.webhook, handlers.webhook, 1);
+  stops.push(async () => {
+    aws.events.off('event', toWebhookQueue);
+    aws.events.off('event', toEventsQueue);
+    await webhookWorkers.stop();
+    await eventWorkers.stop();
+  });
+
+  return {
+    async stopStatusProcessor() {
+      await processor?.stop();
+      processor = undefined;
+    },
+    async startStatusProcessor() {
+      processor ??= await startProcessor();
+    },
+    async restartSendWorkers(restart = {}) {
+      await workers.stop(restart);
+      workers = startWorkers();
+    },
+  };
+}
+
+/** The sweep every `intervalMs` (0: only when called); returns the function that runs it once, now. */
+function startSweep(sweep: Handlers['sweep'], intervalMs: number, stops: Stops): () => Promise<unknown> {
+  // A fresh context per run, as each Lambda invocation gets (its remaining time counts from the start).
+  const runSweep = () => sweep({}, createLambdaContext({ functionName: 'local-sweep', timeoutMs: 60_000 }));
+  let sweeping = false;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          runSweep()
+            .catch((error: unknown) => console.error('sweep failed', error))
+            .finally(() => {
+              sweeping = false;
+            });
+        }, intervalMs)
+      : undefined;
+  stops.push(() => {
+    clearInterval(timer);
+    return Promise.resolve();
+  });
+  return runSweep;
 }

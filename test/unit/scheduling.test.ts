@@ -7,8 +7,7 @@ import { extractScheduling, MIN_LEAD_MS } from '../../lambdas/domain/messages/sc
 import { parseIsoDateTime } from '../../lambdas/domain/sinch/validation';
 
 const now = new Date('2026-06-01T12:00:00Z');
-const sendAt = (value: unknown) =>
-  extractScheduling({ action: 'sendmms', 'send-at': value }, now) as ReturnType<typeof extractScheduling>;
+const sendAt = (value: unknown) => extractScheduling({ action: 'sendmms', 'send-at': value }, now);
 
 describe('send-at', () => {
   it.each([
