@@ -33,7 +33,7 @@ import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
 import { RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
-import { createQueues, startSqsLocal } from './infra/sqs-local';
+import { createQueues, startSqsLocal, type LocalQueue, type QueueKey } from './infra/sqs-local';
 import { createTables } from './infra/tables';
 import {
   startSinchSimulator,
@@ -111,11 +111,12 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 type Stops = Array<() => Promise<void>>;
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-type Queues = Awaited<ReturnType<typeof createQueues>>;
+type Queues = Record<QueueKey, LocalQueue>;
 
 /**
  * Starts everything in order (storage, queues and AWS endpoints, the Sinch simulator, the handlers' environment,
- * the API front ends, the pollers, the sweep); on a failure, stops what was started.
+ * the API front ends, the pollers, the sweep); on a failure, stops what was started. Longer than 80 lines on
+ * purpose: it is the table of contents of the local gateway, each line a named step or the value it returns.
  */
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Stops = [];
@@ -349,7 +350,8 @@ type Handlers = Awaited<ReturnType<typeof loadHandlers>>;
 
 /**
  * The event sources of the deployment: the send workers on the send queue, the status processor on the
- * postbacks stream, stand-ins for the two EventBridge rules, and the events and webhook workers.
+ * postbacks stream, stand-ins for the two EventBridge rules, and the events and webhook workers. Longer than 80
+ * lines: the four pollers and the two rules share the queues, the stop list and the restart handles returned.
  */
 async function startPollers(
   ctx: {

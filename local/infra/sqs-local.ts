@@ -43,7 +43,7 @@ export interface LocalQueue {
   arn: string;
 }
 
-type QueueKey = keyof typeof QUEUES;
+export type QueueKey = keyof typeof QUEUES;
 
 /**
  * Creates the queues of `definitions/data-model.ts` (the same definitions the CDK stack deploys), each dead-letter
