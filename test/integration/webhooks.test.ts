@@ -16,7 +16,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamo
 import { createQueues, startSqsLocal, type LocalQueue, type SqsLocal } from '../../local/infra/sqs-local';
 import { startSqsPoller, type SqsPoller } from '../../local/infra/sqs-poller';
 import { createTables } from '../../local/infra/tables';
-import { runWebhookCli } from '../../local/webhook-cli';
+import { runTeamsCli } from '../../local/teams-cli';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
 import { DynamoMessageRepository } from '../../lambdas/adapters/message-repository';
 import { WebhookHttpClient } from '../../lambdas/adapters/webhook-client';
@@ -167,9 +167,8 @@ afterAll(async () => {
 
 async function cli(...args: string[]): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
-  const code = await runWebhookCli(
-    [...args, '--table', teamsTable, '--endpoint', dynamoLocal.endpoint],
-    (l) => lines.push(l),
+  const code = await runTeamsCli([...args, '--table', teamsTable, '--endpoint', dynamoLocal.endpoint], (l) =>
+    lines.push(l),
   );
   return { code, output: lines.join('\n') };
 }

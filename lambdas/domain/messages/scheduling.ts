@@ -4,15 +4,13 @@
  * time. Validation happens at acceptance, not at firing. Scheduled messages can be canceled or moved.
  */
 import { ERRORS, type Violation } from '../sinch/error-codes';
+import { parseIsoDateTime } from '../sinch/validation';
 
 /** Schedule names: letters, digits, `-`, `_`, `.`; at most 64 characters (EventBridge Scheduler's rule). */
 export const scheduleName = (messageId: string): string => `send-${messageId}`.slice(0, 64);
 
 export const MIN_LEAD_MS = 60_000;
 export const MAX_LEAD_MS = 366 * 24 * 3600 * 1000;
-
-/** ISO 8601 date-time with a UTC offset (`Z` or `±hh:mm`), as `send-at` requires. */
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface SchedulingRequest {
   /** The body without the gateway's scheduling fields, for the Sinch validation. */
@@ -34,8 +32,8 @@ export function extractScheduling(body: unknown, now: Date): SchedulingRequest {
   const violations: Violation[] = [];
   let sendAt: Date | undefined;
   if (sendAtRaw !== undefined) {
-    const ms =
-      typeof sendAtRaw === 'string' && ISO_WITH_OFFSET.test(sendAtRaw) ? Date.parse(sendAtRaw) : Number.NaN;
+    // The one ISO 8601 date-time parser of the Sinch fields: a real date with a time zone, or nothing.
+    const ms = (typeof sendAtRaw === 'string' ? parseIsoDateTime(sendAtRaw) : undefined) ?? Number.NaN;
     const lead = ms - now.getTime();
     if (!Number.isFinite(ms) || lead < MIN_LEAD_MS || lead > MAX_LEAD_MS) {
       violations.push({
