@@ -27,7 +27,6 @@ import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
 import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
 import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
-import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
@@ -276,7 +275,15 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       { method: 'GET', resource: '/v2/templates', handler: query },
       { method: 'GET', resource: '/v2/templates/{id}', handler: query },
       { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
-      ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
+      { method: 'GET', resource: '/v2/team', handler: team },
+      { method: 'PUT', resource: '/v2/team/webhook', handler: team },
+      { method: 'DELETE', resource: '/v2/team/webhook', handler: team },
+      { method: 'POST', resource: '/v2/team/webhook/rotate-secret', handler: team },
+      { method: 'POST', resource: '/v2/team/webhook/test', handler: team },
+      { method: 'GET', resource: '/v2/team/webhook/deliveries', handler: team },
+      { method: 'PUT', resource: '/v2/team/quiet-hours', handler: team },
+      { method: 'POST', resource: '/v2/team/keys/rotate', handler: team },
+      { method: 'GET', resource: '/v2/usage', handler: team },
     ];
     const sinchShaped = (statusCode: number, code: ErrorCode) => ({
       statusCode,

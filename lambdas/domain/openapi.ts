@@ -27,6 +27,7 @@ import {
 import { MAX_RECIPIENTS, MAX_SCHEDULES_PER_TEAM, SCHEDULE_ID_PREFIX, SCHEDULE_NAME_MAX } from './recurring';
 import { MAX_EXPRESSION_LENGTH } from './schedule-expression';
 import { MESSAGE_STATES } from './status';
+import { teamPaths, teamSchemas } from './teams/openapi-team';
 
 type Json = Record<string, unknown>;
 
@@ -831,6 +832,7 @@ function build(): Json {
         name: 'schedules',
         description: 'Recurring sends: one message to a list of recipients on a cron or rate schedule.',
       },
+      { name: 'team', description: 'Your team’s own settings, webhook, key and usage.' },
       { name: 'meta', description: 'This document.' },
     ],
     paths: {
@@ -1070,6 +1072,7 @@ function build(): Json {
           },
         },
       },
+      ...teamPaths(failures),
       '/v2/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
@@ -1128,7 +1131,7 @@ function build(): Json {
         },
       },
       responses: failureResponses(),
-      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas() },
+      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas(), ...teamSchemas() },
     },
     'x-error-codes': Object.fromEntries(
       ERROR_CODES.map((code) => [

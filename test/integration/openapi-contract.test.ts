@@ -22,6 +22,19 @@ const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as Json;
  * Documented answers that the local gateway cannot produce, with the reason. Everything else documented must be
  * exercised by this file.
  */
+/** The team API's operations: each is checked for 401 and 403 below. */
+const TEAM_OPERATIONS = [
+  ['get', '/v2/team'],
+  ['put', '/v2/team/webhook'],
+  ['delete', '/v2/team/webhook'],
+  ['post', '/v2/team/webhook/rotate-secret'],
+  ['post', '/v2/team/webhook/test'],
+  ['get', '/v2/team/webhook/deliveries'],
+  ['put', '/v2/team/quiet-hours'],
+  ['post', '/v2/team/keys/rotate'],
+  ['get', '/v2/usage'],
+] as const;
+
 const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
   'post /v2/ 500':
     'GW-INTERNAL: a gateway fault (an unexpected error, an authorizer failure); none can be provoked',
@@ -51,6 +64,12 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
     ].flatMap((operation) => [
       [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
       [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
+    ]),
+  ),
+  ...Object.fromEntries(
+    TEAM_OPERATIONS.map(([method, path]) => [
+      `${method} ${path} 500`,
+      'GW-INTERNAL: a gateway fault; none is provoked here',
     ]),
   ),
 };
@@ -202,7 +221,11 @@ function operation(method: string, path: string): Json {
 }
 
 /** Checks an answer against the document's response for `method path` and its status, and records it. */
-function conforms(method: 'get' | 'post' | 'patch' | 'delete', path: string, answer: HttpAnswer): void {
+function conforms(
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+  path: string,
+  answer: HttpAnswer,
+): void {
   const where = `${method} ${path} ${answer.status}`;
   const responses = deref(operation(method, path).responses);
   expect(Object.keys(responses), `${where} is not documented`).toContain(String(answer.status));
@@ -831,6 +854,94 @@ describe('the test validator', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the team API', () => {
+  const team = (path: string, init: { method?: string; body?: unknown; apiKey?: string } = {}) =>
+    call(url(path), { apiKey: gw.apiKey, ...init });
+
+  it('every answer of every operation, for a team with and without a webhook', async () => {
+    conforms('get', '/v2/team', await team('/v2/team'));
+    conforms('post', '/v2/team/webhook/test', await team('/v2/team/webhook/test', { method: 'POST' }));
+    conforms(
+      'post',
+      '/v2/team/webhook/rotate-secret',
+      await team('/v2/team/webhook/rotate-secret', { method: 'POST' }),
+    );
+    conforms('delete', '/v2/team/webhook', await team('/v2/team/webhook', { method: 'DELETE' }));
+    conforms(
+      'put',
+      '/v2/team/webhook',
+      await team('/v2/team/webhook', { method: 'PUT', body: { url: 'http://10.0.0.1/' } }),
+    );
+    const created = await team('/v2/team/webhook', {
+      method: 'PUT',
+      body: { url: 'http://127.0.0.1:9/hook' },
+    });
+    expect(created.status).toBe(201);
+    conforms('put', '/v2/team/webhook', created);
+    conforms(
+      'put',
+      '/v2/team/webhook',
+      await team('/v2/team/webhook', { method: 'PUT', body: { url: 'http://127.0.0.1:9/h2' } }),
+    );
+    conforms('get', '/v2/team', await team('/v2/team'));
+    conforms('post', '/v2/team/webhook/test', await team('/v2/team/webhook/test', { method: 'POST' }));
+    conforms(
+      'post',
+      '/v2/team/webhook/rotate-secret',
+      await team('/v2/team/webhook/rotate-secret', { method: 'POST' }),
+    );
+    conforms('get', '/v2/team/webhook/deliveries', await team('/v2/team/webhook/deliveries'));
+    conforms('get', '/v2/team/webhook/deliveries', await team('/v2/team/webhook/deliveries?limit=999'));
+    conforms('delete', '/v2/team/webhook', await team('/v2/team/webhook', { method: 'DELETE' }));
+    const quiet = { 'time-zone': 'Europe/Paris', start: '22:00', end: '07:00' };
+    conforms(
+      'put',
+      '/v2/team/quiet-hours',
+      await team('/v2/team/quiet-hours', { method: 'PUT', body: quiet }),
+    );
+    conforms(
+      'put',
+      '/v2/team/quiet-hours',
+      await team('/v2/team/quiet-hours', { method: 'PUT', body: { start: 'x' } }),
+    );
+    conforms(
+      'put',
+      '/v2/team/quiet-hours',
+      await team('/v2/team/quiet-hours', { method: 'PUT', body: 'null' }),
+    );
+    conforms('get', '/v2/usage', await team('/v2/usage'));
+    conforms('get', '/v2/usage', await team('/v2/usage?since=2026-13-01'));
+    const key = await gw.teams.addTeam({
+      id: 'contract-keys',
+      allowedSenders: [SENDER],
+      perSecond: 1,
+      perDay: 9,
+    });
+    conforms(
+      'post',
+      '/v2/team/keys/rotate',
+      await team('/v2/team/keys/rotate', { method: 'POST', apiKey: key }),
+    );
+  });
+
+  it('401 and 403 on every operation', async () => {
+    for (const [method, path] of TEAM_OPERATIONS) {
+      for (const [apiKey, status] of [
+        [undefined, 401],
+        [revokedKey, 403],
+      ] as const) {
+        const answer = await call(url(path), {
+          method: method.toUpperCase(),
+          apiKey,
+          body: method === 'put' ? {} : undefined,
+        });
+        expect(answer.status, `${method} ${path}`).toBe(status);
+        conforms(method, path, answer);
+      }
+    }
   });
 });
 

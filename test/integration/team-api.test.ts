@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
+import { hashApiKey } from '../../lambdas/domain/teams';
 import { call, send, sendmms, waitFor, waitForState } from './helpers';
 
 let gw: LocalGateway;
@@ -156,7 +157,7 @@ describe('team API', () => {
     expect(rotated.status).toBe(200);
     const newKey = String(rotated.body['api-key']);
     expect(newKey).not.toBe(key);
-    const graceEnd = Date.parse(String(rotated.body['previous-keys-expire-at']));
+    const graceEnd = Date.parse(String(rotated.body['previous-key-expires-at']));
     expect(graceEnd - Date.now()).toBeGreaterThan(23 * 3600_000); // default grace: 24 h
     expect((await api('/v2/team', { apiKey: newKey })).body.team).toBe('rotating');
     expect((await api('/v2/team', { apiKey: key })).body.team).toBe('rotating');
@@ -168,9 +169,12 @@ describe('team API', () => {
       perSecond: 5,
       perDay: 9,
     });
-    await gw.teams.rotateKeyWithGrace('expiring', new Date(Date.now() + 300));
+    await gw.teams.rotateKeyWithGrace('expiring', hashApiKey(fresh), new Date(Date.now() + 300));
     await new Promise((r) => setTimeout(r, 600));
     expect((await api('/v2/team', { apiKey: fresh })).status).toBe(401);
+    // The key named must belong to the team: another team's key is never touched.
+    await gw.teams.rotateKeyWithGrace('expiring', hashApiKey(otherKey), new Date(Date.now() - 1000));
+    expect((await gw.teams.findByKeyHash(hashApiKey(otherKey)))?.id).toBe('other-team');
   });
 
   it('usage per UTC day: accepted, refused, states and an estimated cost; nothing for another team', async () => {
