@@ -22,6 +22,10 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConsole } from '../console/build.mjs';
 import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
 import { ENV } from '../lambdas/adapters/config';
 import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
@@ -254,6 +258,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       context: Context,
     ) => Promise<SQSBatchResponse>;
     const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
+    // The web console, built now into a temporary folder and served as in AWS (decision 0017).
+    const consoleDir = await mkdtemp(join(tmpdir(), 'mms-console-'));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    await buildConsole(consoleDir);
+    process.env.CONSOLE_ASSETS_DIR = consoleDir;
+    const consoleHandler = (await import('../lambdas/handlers/console')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
@@ -290,9 +300,16 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify(errorBody(code)),
     });
+    // Not API routes (no OpenAPI entry): the console's static files, public like the document.
+    const consoleRoutes: Route[] = ['/console', '/console/{proxy+}'].map((resource) => ({
+      method: 'GET',
+      resource,
+      handler: consoleHandler,
+      authorize: false,
+    }));
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes,
+      routes: [...routes, ...consoleRoutes],
       authorizer,
       gatewayResponses: {
         unauthorized: () => sinchShaped(401, 'E104'),

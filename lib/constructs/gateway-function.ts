@@ -22,10 +22,12 @@ export type HandlerName =
   | 'postback'
   | 'status-processor'
   | 'sweep'
-  | 'webhook';
+  | 'webhook'
+  | 'team'
+  | 'console';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchGetItem';
 
 /** What every gateway function of a deployment shares. */
 export interface FunctionDefaults {
@@ -50,6 +52,8 @@ export interface GatewayFunctionProps {
   readonly environment?: Partial<Record<ConfigKey, string>>;
   /** Runs the function in these subnets (fixed egress IP). @default - not in a VPC */
   readonly network?: { readonly vpc: IVpc; readonly subnets: readonly ISubnet[] };
+  /** Shell commands run after bundling, given the bundle's directory (e.g. to add static files). */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 /** ES module bundles need `require` for the CommonJS dependencies esbuild bundles (e.g. the X-Ray SDK). */
@@ -121,6 +125,16 @@ export class GatewayFunction extends Construct {
         bundleAwsSDK: true,
         banner: ESM_REQUIRE_BANNER,
         metafile: true,
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
+              },
+            }
+          : {}),
       },
     });
 

@@ -35,6 +35,10 @@ export interface IngestApiProps {
   readonly manage: IFunction;
   /** /v2/schedules: recurring sends. */
   readonly schedules: IFunction;
+  /** /v2/team…, /v2/usage: a team's own settings, webhook, key and usage. */
+  readonly team: IFunction;
+  /** GET /console and /console/{proxy+}: the web console's static files (decision 0017). */
+  readonly console: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
@@ -62,8 +66,10 @@ const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(
 export class IngestApi extends Construct {
   readonly api: RestApi;
   readonly webAcl: CfnWebACL;
-  /** GET /v2/openapi.json, the only method without the authorizer. */
+  /** GET /v2/openapi.json, the only API method without the authorizer. */
   readonly openApiMethod: Method;
+  /** GET /console[/{proxy+}]: the console's static files, without the authorizer. */
+  readonly consoleMethods: Method[];
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -107,6 +113,36 @@ export class IngestApi extends Construct {
     schedule.addMethod('DELETE', schedulesIntegration);
     schedule.addResource('pause').addMethod('POST', schedulesIntegration);
     schedule.addResource('resume').addMethod('POST', schedulesIntegration);
+    // The team API (lambdas/domain/teams/), one Lambda for all its routes.
+    const teamIntegration = new LambdaIntegration(props.team, { allowTestInvoke: false });
+    const team = v2.addResource('team');
+    team.addMethod('GET', teamIntegration);
+    const teamWebhook = team.addResource('webhook');
+    teamWebhook.addMethod('PUT', teamIntegration);
+    teamWebhook.addMethod('DELETE', teamIntegration);
+    teamWebhook.addResource('rotate-secret').addMethod('POST', teamIntegration);
+    teamWebhook.addResource('test').addMethod('POST', teamIntegration);
+    teamWebhook.addResource('deliveries').addMethod('GET', teamIntegration);
+    team.addResource('quiet-hours').addMethod('PUT', teamIntegration);
+    team.addResource('keys').addResource('rotate').addMethod('POST', teamIntegration);
+    v2.addResource('usage').addMethod('GET', teamIntegration);
+    // The console's static files: public like the OpenAPI document (they hold no data; every call the console
+    // makes goes to the API above with the team's key), on the same stage, WAF and throttling (decision 0017).
+    const consoleIntegration = new LambdaIntegration(props.console, { allowTestInvoke: false });
+    const consoleRoot = this.api.root.addResource('console');
+    this.consoleMethods = [
+      consoleRoot.addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+      consoleRoot
+        .addResource('{proxy+}')
+        .addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+    ];
+    for (const method of this.consoleMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /console serves the web console’s static files (HTML, JS, CSS; no team data, no side effect), public like GET /v2/openapi.json so a browser can load it before the team signs in; every data call it makes goes to the authorized API with the team’s x-api-key. Stage throttling and the WAF apply.',
+      });
+    }
     const templates = v2.addResource('templates');
     templates.addMethod('GET', query);
     templates.addResource('{id}').addMethod('GET', query);

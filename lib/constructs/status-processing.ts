@@ -21,6 +21,8 @@ export interface StatusProcessingProps {
   readonly templatesTable: ITable;
   /** Must have a stream: its new items drive the status processor. */
   readonly postbacksTable: ITable;
+  /** The per-team usage counters the processor adds to (GET /v2/usage). */
+  readonly controlTable: ITable;
   readonly eventBus: IEventBus;
   /** Name prefix of the processor's dead-letter queue. */
   readonly namePrefix: string;
@@ -66,7 +68,8 @@ export class StatusProcessing extends Construct {
         queryIndexes: [INDEX.messagesBySinchTrackingId],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
-      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] });
+      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] })
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
     props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {

@@ -1,5 +1,7 @@
 /** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
 import type { LocalGateway } from '../../local/runtime';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -99,3 +101,26 @@ export const sendmms = (to: string, extra: Record<string, unknown> = {}) => ({
 /** Waits until a synchronous condition holds. */
 export const waitUntil = (what: string, condition: () => boolean, timeoutMs?: number) =>
   waitFor(what, () => Promise.resolve(condition() ? true : undefined), timeoutMs);
+
+/** A webhook receiver on loopback that records each request and answers `status` with `body`. */
+export async function startReceiver(status = 200, body = '') {
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -2,31 +2,23 @@
  * The team API on the local gateway: a team reads its settings, manages its webhook (set, test ping, deliveries,
  * rotation), quiet hours and key, and reads its usage — and a second team sees none of it.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { hashApiKey } from '../../lambdas/domain/teams';
-import { call, send, sendmms, waitFor, waitForState } from './helpers';
+import { call, send, sendmms, startReceiver, waitFor, waitForState } from './helpers';
 
 let gw: LocalGateway;
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let receiverUrl: string;
-const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+let received: Awaited<ReturnType<typeof startReceiver>>['received'];
 let otherKey: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`thanks ${'x'.repeat(2000)}`);
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiver = await startReceiver(200, `thanks ${'x'.repeat(2000)}`);
+  receiverUrl = receiver.url;
+  received = receiver.received;
   gw = await startLocalGateway({ accountTps: 50 });
   otherKey = await gw.teams.addTeam({
     id: 'other-team',
@@ -37,8 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gw?.stop();
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await receiver?.stop();
 });
 
 const api = (path: string, init: { method?: string; body?: unknown; apiKey?: string } = {}) =>
