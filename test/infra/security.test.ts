@@ -33,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all eleven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(11);
+  it('runs all thirteen handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(13);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -204,8 +204,13 @@ describe('least privilege', () => {
       data.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TeamsTable'))).toBe(true);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').length).toBeGreaterThan(0);
+    // Messages (history) and the control table (the team's delivery log), nothing else.
+    expect(
+      byAction('dynamodb:UpdateItem').every(
+        (r) => refersTo(r, 'MessagesTable') || refersTo(r, 'ControlTable'),
+      ),
+    ).toBe(true);
+    expect(byAction('dynamodb:UpdateItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
     expect(byAction('sqs:SendMessage').map(text)).toEqual([
       expect.stringMatching(/WebhookQueue[0-9A-F]*Arn/),
     ]);
@@ -234,22 +239,35 @@ describe('ingest API', () => {
   const functionArnOf = (route: string): string => text((routes[route]?.Integration as Json).Uri);
 
   it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
-    expect(Object.keys(routes).sort()).toEqual([
-      'DELETE /v2/messages/{id}',
-      'DELETE /v2/schedules/{id}',
-      'GET /v2/messages',
-      'GET /v2/messages/{id}',
-      'GET /v2/openapi.json',
-      'GET /v2/schedules',
-      'GET /v2/schedules/{id}',
-      'GET /v2/templates',
-      'GET /v2/templates/{id}',
-      'PATCH /v2/messages/{id}',
-      'POST /v2',
-      'POST /v2/schedules',
-      'POST /v2/schedules/{id}/pause',
-      'POST /v2/schedules/{id}/resume',
-    ]);
+    expect(Object.keys(routes).sort()).toEqual(
+      [
+        'DELETE /v2/messages/{id}',
+        'DELETE /v2/schedules/{id}',
+        'DELETE /v2/team/webhook',
+        'GET /console',
+        'GET /console/{proxy+}',
+        'GET /v2/messages',
+        'GET /v2/messages/{id}',
+        'GET /v2/openapi.json',
+        'GET /v2/schedules',
+        'GET /v2/schedules/{id}',
+        'GET /v2/team',
+        'GET /v2/team/webhook/deliveries',
+        'GET /v2/templates',
+        'GET /v2/templates/{id}',
+        'GET /v2/usage',
+        'PATCH /v2/messages/{id}',
+        'POST /v2',
+        'POST /v2/schedules',
+        'POST /v2/schedules/{id}/pause',
+        'POST /v2/schedules/{id}/resume',
+        'POST /v2/team/keys/rotate',
+        'POST /v2/team/webhook/rotate-secret',
+        'POST /v2/team/webhook/test',
+        'PUT /v2/team/quiet-hours',
+        'PUT /v2/team/webhook',
+      ].sort(),
+    );
   });
 
   it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {
@@ -263,7 +281,8 @@ describe('ingest API', () => {
   it('puts the x-api-key authorizer on every method but GET /v2/openapi.json (CUSTOM, except OPTIONS)', () => {
     const [authorizerId] = Object.keys(resources(stateless, 'AWS::ApiGateway::Authorizer'));
     const guarded = Object.entries(routes).filter(
-      ([route]) => route !== 'GET /v2/openapi.json' && !route.startsWith('OPTIONS'),
+      ([route]) =>
+        route !== 'GET /v2/openapi.json' && !route.startsWith('GET /console') && !route.startsWith('OPTIONS'),
     );
     expect(guarded.map(([route]) => route)).toEqual(
       expect.arrayContaining([
@@ -272,6 +291,9 @@ describe('ingest API', () => {
         'POST /v2',
         'POST /v2/schedules',
         'DELETE /v2/schedules/{id}',
+        'GET /v2/team',
+        'POST /v2/team/keys/rotate',
+        'GET /v2/usage',
       ]),
     );
     for (const [route, method] of guarded) {
