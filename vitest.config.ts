@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Each file starts its own emulators; two cores are shared between them.

@@ -9,7 +9,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda functions behind the ingest API (lambdas/handlers/<handler>.ts). */
-export type IngestHandler = 'ingest' | 'query' | 'manage' | 'schedules' | 'suppressions';
+export type IngestHandler = 'ingest' | 'query' | 'manage' | 'schedules' | 'suppressions' | 'team';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -153,6 +153,58 @@ export const INGEST_ROUTES: readonly RouteDefinition[] = [
     authorization: 'api-key',
     operationId: 'getTemplate',
   },
+  // The team's own settings, webhook, key and usage (lambdas/domain/teams/self-service.ts).
+  { method: 'GET', path: '/v2/team', handler: 'team', authorization: 'api-key', operationId: 'getTeam' },
+  {
+    method: 'PUT',
+    path: '/v2/team/webhook',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'setWebhook',
+  },
+  {
+    method: 'DELETE',
+    path: '/v2/team/webhook',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'deleteWebhook',
+  },
+  {
+    method: 'POST',
+    path: '/v2/team/webhook/rotate-secret',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'rotateWebhookSecret',
+  },
+  {
+    method: 'POST',
+    path: '/v2/team/webhook/test',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'testWebhook',
+  },
+  {
+    method: 'GET',
+    path: '/v2/team/webhook/deliveries',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'listWebhookDeliveries',
+  },
+  {
+    method: 'PUT',
+    path: '/v2/team/quiet-hours',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'setQuietHours',
+  },
+  {
+    method: 'POST',
+    path: '/v2/team/keys/rotate',
+    handler: 'team',
+    authorization: 'api-key',
+    operationId: 'rotateApiKey',
+  },
+  { method: 'GET', path: '/v2/usage', handler: 'team', authorization: 'api-key', operationId: 'getUsage' },
   // The OpenAPI document is public: it describes the API and needs no team (the query handler serves it before
   // looking for one), so tools and people can read it without a key.
   {

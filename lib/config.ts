@@ -160,6 +160,20 @@ export const gatewayConfigSchema = z
 
     /** Seconds a team's key lookup is cached (API Gateway authorizer cache and the authorizer's own). */
     authCacheSeconds: int(0, 60).default(60),
+    /** How long a team's old key keeps working after `POST /v2/team/keys/rotate` (seconds, at most 30 days). */
+    keyRotationGraceSeconds: int(0, 30 * 86_400).default(86_400),
+    /** Per-message prices for the estimated cost of `GET /v2/usage` (billed as MMS, or delivered as SMS). */
+    usagePrices: z
+      .object({
+        currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code' })
+          .default('USD'),
+        mms: z.number().min(0).default(0.02),
+        sms: z.number().min(0).default(0.0079),
+      })
+      .strict()
+      .default({ currency: 'USD', mms: 0.02, sms: 0.0079 }),
     /** Largest POST body the ingest API accepts (enforced by its WAF; at most 64 KiB). */
     ingestMaxBodyBytes: int(1024, 65_536).default(65_536),
     /** Ingest API stage throttling (requests per second, burst). */

@@ -25,9 +25,12 @@ import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/dat
 import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
 import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { createLambdaContext } from './infra/lambda-context';
-import { startApiGateway } from './infra/api-gateway';
-import { TEAM_ROUTES } from '../lambdas/domain/teams/routes';
+import { startApiGateway, type Route } from './infra/api-gateway';
 import { localGatewayResponses, localRoutes, type ApiHandler } from './infra/ingest-routes';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConsole } from '../console/build.mjs';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
@@ -278,17 +281,27 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       context: Context,
     ) => Promise<SQSBatchResponse>;
     const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
+    // The web console, built now into a temporary folder and served as in AWS (decision 0017).
+    const consoleDir = await mkdtemp(join(tmpdir(), 'mms-console-'));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    await buildConsole(consoleDir);
+    process.env.CONSOLE_ASSETS_DIR = consoleDir;
+    const consoleHandler = (await import('../lambdas/handlers/console')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
     ) => Promise<unknown>;
 
+    // Not API routes (no OpenAPI entry): the console's static files, public like the document.
+    const consoleRoutes: Route[] = ['/console', '/console/{proxy+}'].map((resource) => ({
+      method: 'GET',
+      resource,
+      handler: consoleHandler,
+      authorize: false,
+    }));
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes: [
-        ...localRoutes({ ingest, query, manage, schedules, suppressions }),
-        ...TEAM_ROUTES.map(([method, resource]) => ({ method, resource, handler: team })),
-      ],
+      routes: [...localRoutes({ ingest, query, manage, schedules, suppressions, team }), ...consoleRoutes],
       authorizer,
       gatewayResponses: localGatewayResponses(),
     });

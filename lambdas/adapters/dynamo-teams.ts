@@ -146,28 +146,25 @@ export class DynamoTeams implements TeamDirectory {
   }
 
   /**
-   * Adds a new key; the team's other keys keep working until `graceEndsAt` (then the authorizer refuses them;
-   * `npm run teams -- rotate` deletes them). A key already ending earlier keeps its earlier end.
+   * Adds a new key for the team and makes the key with hash `keyHash` (the one the team called with) stop
+   * working at `graceEndsAt` (the authorizer then refuses it). No Scan: the replaced key is named. A key that
+   * already ends earlier keeps its earlier end.
    */
-  async rotateKeyWithGrace(teamId: string, graceEndsAt: Date): Promise<string> {
-    const old = await this.keysOf(teamId);
+  async rotateKeyWithGrace(teamId: string, keyHash: string, graceEndsAt: Date): Promise<string> {
     const apiKey = generateApiKey();
     await this.addKey(teamId, apiKey);
-    for (const pk of old) {
-      await this.db
-        .send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk },
-            UpdateExpression: 'SET validUntil = :until',
-            ConditionExpression:
-              'attribute_exists(pk) AND (attribute_not_exists(validUntil) OR validUntil > :until)',
-            ExpressionAttributeValues: { ':until': graceEndsAt.toISOString() },
-          }),
-        )
-        .catch((error: unknown) => {
-          if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-        });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keyPk(keyHash) },
+          UpdateExpression: 'SET validUntil = :until',
+          ConditionExpression: 'teamId = :team AND (attribute_not_exists(validUntil) OR validUntil > :until)',
+          ExpressionAttributeValues: { ':until': graceEndsAt.toISOString(), ':team': teamId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
     }
     return apiKey;
   }

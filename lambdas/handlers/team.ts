@@ -14,7 +14,7 @@ import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
 import { RETENTION_SECONDS } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
 import { WebhookHttpClient } from '../adapters/webhook-client';
-import { callingTeam, httpRoute, json } from './http';
+import { callingTeam, header, httpRoute, json } from './http';
 
 const config = loadConfig([
   'teamsTable',
@@ -71,7 +71,7 @@ export const handler = httpRoute(async (event) => {
     case 'PUT /v2/team/quiet-hours':
       return json(200, await api.setQuietHours(team.id, event.body));
     case 'POST /v2/team/keys/rotate':
-      return json(200, await api.rotateKey(team.id));
+      return json(200, await api.rotateKey(team.id, header(event, 'x-api-key')));
     case 'GET /v2/usage':
       return json(200, await api.usage(team.id, query.since, query.until));
     default:

@@ -25,7 +25,9 @@ export type HandlerName =
   | 'status-publisher'
   | 'sweep'
   | 'webhook'
-  | 'suppressions';
+  | 'suppressions'
+  | 'team'
+  | 'console';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
 export type ItemAction =
@@ -63,6 +65,8 @@ export interface GatewayFunctionProps {
   readonly environment?: Partial<Record<ConfigKey, string>>;
   /** Runs the function in these subnets (fixed egress IP). @default - not in a VPC */
   readonly network?: { readonly vpc: IVpc; readonly subnets: readonly ISubnet[] };
+  /** Shell commands run after bundling, given the bundle's directory (e.g. to add static files). */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 /** ES module bundles need `require` for the CommonJS dependencies esbuild bundles (e.g. the X-Ray SDK). */
@@ -134,6 +138,16 @@ export class GatewayFunction extends Construct {
         bundleAwsSDK: true,
         banner: ESM_REQUIRE_BANNER,
         metafile: true,
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
+              },
+            }
+          : {}),
       },
     });
 

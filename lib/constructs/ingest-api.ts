@@ -38,6 +38,10 @@ export interface IngestApiProps {
   readonly schedules: IFunction;
   /** GET /v2/suppressions, PUT and DELETE /v2/suppressions/{number}: a team's suppression list. */
   readonly suppressions: IFunction;
+  /** /v2/team…, /v2/usage: a team's own settings, webhook, key and usage. */
+  readonly team: IFunction;
+  /** GET /console and /console/{proxy+}: the web console's static files (decision 0017). */
+  readonly console: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
@@ -65,8 +69,10 @@ const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(
 export class IngestApi extends Construct {
   readonly api: RestApi;
   readonly webAcl: CfnWebACL;
-  /** GET /v2/openapi.json, the only method without the authorizer. */
+  /** GET /v2/openapi.json, the only API method without the authorizer. */
   readonly openApiMethod: Method;
+  /** GET /console[/{proxy+}]: the console's static files, without the authorizer. */
+  readonly consoleMethods: Method[];
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -96,6 +102,7 @@ export class IngestApi extends Construct {
       manage: props.manage,
       schedules: props.schedules,
       suppressions: props.suppressions,
+      team: props.team,
     };
     const integrations = new Map<IngestHandler, LambdaIntegration>();
     const integration = (handler: IngestHandler): LambdaIntegration => {
@@ -122,6 +129,24 @@ export class IngestApi extends Construct {
     if (!openApiMethod || otherPublic.length > 0)
       throw new Error('the route table must have exactly one public route (GET /v2/openapi.json)');
     this.openApiMethod = openApiMethod;
+    // The console's static files: public like the OpenAPI document (they hold no data; every call the console
+    // makes goes to the API above with the team's key), on the same stage, WAF and throttling (decision 0017).
+    // Not API routes: no OpenAPI operation, so outside the route table.
+    const consoleIntegration = new LambdaIntegration(props.console, { allowTestInvoke: false });
+    const consoleRoot = this.api.root.addResource('console');
+    this.consoleMethods = [
+      consoleRoot.addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+      consoleRoot
+        .addResource('{proxy+}')
+        .addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+    ];
+    for (const method of this.consoleMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /console serves the web console’s static files (HTML, JS, CSS; no team data, no side effect), public like GET /v2/openapi.json so a browser can load it before the team signs in; every data call it makes goes to the authorized API with the team’s x-api-key. Stage throttling and the WAF apply.',
+      });
+    }
     Validations.of(this.openApiMethod).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:

@@ -70,7 +70,8 @@ export class SendPipeline extends Construct {
     this.send
       .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
       .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] })
-      .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem'] });
+      // The pacing bucket, and the per-team usage counters (UpdateItem).
+      .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem', 'UpdateItem'] });
     props.sinchSecret.grantRead(this.send.role);
     props.queue.grantSendMessages(this.send.role);
     props.deadLetterQueue.grantSendMessages(this.send.role);

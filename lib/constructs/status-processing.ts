@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -21,6 +21,9 @@ export interface StatusProcessingProps {
   readonly templatesTable: ITable;
   /** Must have a stream: its new items drive the status processor. */
   readonly postbacksTable: ITable;
+  /** The per-team usage counters the processor adds to (GET /v2/usage). */
+  readonly controlTable: ITable;
+  readonly eventBus: IEventBus;
   /** Name prefix of the processor's dead-letter queue. */
   readonly namePrefix: string;
 }
@@ -64,7 +67,9 @@ export class StatusProcessing extends Construct {
         queryIndexes: [INDEX.messagesBySinchTrackingId],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
-      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] });
+      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] })
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
+    props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {
       queueName: `${props.namePrefix}-status-processor-dlq`,

@@ -6,7 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INDEX, type QUEUES, type TableId } from '../../definitions/data-model';
-import { postbackRateLimit, resourcePrefix, type GatewayConfig } from '../config';
+import { postbackRateLimit, resourcePrefix, type GatewayConfig, PROJECT_ROOT } from '../config';
 import { AcceptAccess, type SchedulingAccess } from '../constructs/accept-access';
 import { EgressNetwork } from '../constructs/egress-network';
 import { EventSends } from '../constructs/event-sends';
@@ -166,6 +166,33 @@ export class StatelessStack extends Stack {
       items: ['Query', 'PutItem', 'DeleteItem'],
     });
 
+    const team = new GatewayFunction(this, 'Team', {
+      handler: 'team',
+      description: '/v2/team…, /v2/usage: a team’s own settings, webhook, key and usage',
+      defaults,
+      environment: {
+        keyRotationGraceSeconds: String(config.keyRotationGraceSeconds),
+        usagePriceMms: String(config.usagePrices.mms),
+        usagePriceSms: String(config.usagePrices.sms),
+        usageCurrency: config.usagePrices.currency,
+        ...(config.webhooks.timeoutMs !== undefined
+          ? { webhookTimeoutMs: String(config.webhooks.timeoutMs) }
+          : {}),
+      },
+    })
+      // Its own team item (webhook, quiet hours) and key items (rotation); never a Scan.
+      .grantTable('teamsTable', tables.teams, { items: ['GetItem', 'PutItem', 'UpdateItem'] })
+      // Usage counters and the webhook delivery log.
+      .grantTable('controlTable', tables.control, { items: ['GetItem', 'UpdateItem', 'BatchGetItem'] });
+
+    // The web console's files, bundled next to its handler (decision 0017); it reads no table.
+    const consoleFiles = new GatewayFunction(this, 'Console', {
+      handler: 'console',
+      description: 'GET /console: the web console’s static files',
+      defaults,
+      afterBundling: (outputDir) => [`node ${PROJECT_ROOT}/console/build.mjs --out ${outputDir}/console`],
+    });
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
@@ -175,6 +202,8 @@ export class StatelessStack extends Stack {
       manage: manage.function,
       schedules: schedules.function,
       suppressions: suppressions.function,
+      team: team.function,
+      console: consoleFiles.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
     });
@@ -238,6 +267,8 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       postbacksTable: tables.postbacks,
+      controlTable: tables.control,
+      eventBus: stateful.eventBus,
       namePrefix: prefix,
     });
 
@@ -272,6 +303,7 @@ export class StatelessStack extends Stack {
       queue: stateful.queues.webhook,
       teamsTable: tables.teams,
       messagesTable: tables.messages,
+      controlTable: tables.control,
     });
 
     this.functions = {
@@ -288,6 +320,8 @@ export class StatelessStack extends Stack {
       sweep: this.statusProcessing.sweep,
       statusPublisher: this.statusPublishing.publisher,
       webhook: this.webhookDelivery.worker,
+      team,
+      console: consoleFiles,
     };
 
     this.observability = new Observability(this, 'Observability', {

@@ -32,8 +32,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all twelve handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(12);
+  it('runs all fourteen handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(14);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -207,8 +207,13 @@ describe('least privilege', () => {
       data.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TeamsTable'))).toBe(true);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').length).toBeGreaterThan(0);
+    // Messages (history) and the control table (the team's delivery log), nothing else.
+    expect(
+      byAction('dynamodb:UpdateItem').every(
+        (r) => refersTo(r, 'MessagesTable') || refersTo(r, 'ControlTable'),
+      ),
+    ).toBe(true);
+    expect(byAction('dynamodb:UpdateItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
     expect(byAction('sqs:SendMessage').map(text)).toEqual([
       expect.stringMatching(/WebhookQueue[0-9A-F]*Arn/),
     ]);
@@ -242,6 +247,9 @@ describe('ingest API', () => {
       'DELETE /v2/messages/{id}/content',
       'DELETE /v2/schedules/{id}',
       'DELETE /v2/suppressions/{number}',
+      'DELETE /v2/team/webhook',
+      'GET /console',
+      'GET /console/{proxy+}',
       'GET /v2/messages',
       'GET /v2/messages/stats',
       'GET /v2/messages/{id}',
@@ -249,15 +257,23 @@ describe('ingest API', () => {
       'GET /v2/schedules',
       'GET /v2/schedules/{id}',
       'GET /v2/suppressions',
+      'GET /v2/team',
+      'GET /v2/team/webhook/deliveries',
       'GET /v2/templates',
       'GET /v2/templates/{id}',
+      'GET /v2/usage',
       'PATCH /v2/messages/{id}',
       'POST /v2',
       'POST /v2/media/check',
       'POST /v2/schedules',
       'POST /v2/schedules/{id}/pause',
       'POST /v2/schedules/{id}/resume',
+      'POST /v2/team/keys/rotate',
+      'POST /v2/team/webhook/rotate-secret',
+      'POST /v2/team/webhook/test',
       'PUT /v2/suppressions/{number}',
+      'PUT /v2/team/quiet-hours',
+      'PUT /v2/team/webhook',
     ]);
   });
 
@@ -287,7 +303,8 @@ describe('ingest API', () => {
   it('puts the x-api-key authorizer on every method but GET /v2/openapi.json (CUSTOM, except OPTIONS)', () => {
     const [authorizerId] = Object.keys(resources(stateless, 'AWS::ApiGateway::Authorizer'));
     const guarded = Object.entries(routes).filter(
-      ([route]) => route !== 'GET /v2/openapi.json' && !route.startsWith('OPTIONS'),
+      ([route]) =>
+        route !== 'GET /v2/openapi.json' && !route.startsWith('GET /console') && !route.startsWith('OPTIONS'),
     );
     expect(guarded.map(([route]) => route)).toEqual(
       expect.arrayContaining([
@@ -296,6 +313,9 @@ describe('ingest API', () => {
         'POST /v2',
         'POST /v2/schedules',
         'DELETE /v2/schedules/{id}',
+        'GET /v2/team',
+        'POST /v2/team/keys/rotate',
+        'GET /v2/usage',
       ]),
     );
     for (const [route, method] of guarded) {

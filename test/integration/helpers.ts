@@ -1,5 +1,5 @@
 /** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalGateway } from '../../local/runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -164,6 +164,29 @@ export async function startWebhookReceiver(gw: LocalGateway, teamId: string) {
       await webhooks.remove(teamId);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A webhook receiver on loopback that records each request and answers `status` with `body`. */
+export async function startReceiver(status = 200, body = '') {
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -22,6 +22,19 @@ const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as Json;
  * Documented answers that the local gateway cannot produce, with the reason. Everything else documented must be
  * exercised by this file.
  */
+/** The team API's operations: each is checked for 401 and 403 below. */
+const TEAM_OPERATIONS = [
+  ['get', '/v2/team'],
+  ['put', '/v2/team/webhook'],
+  ['delete', '/v2/team/webhook'],
+  ['post', '/v2/team/webhook/rotate-secret'],
+  ['post', '/v2/team/webhook/test'],
+  ['get', '/v2/team/webhook/deliveries'],
+  ['put', '/v2/team/quiet-hours'],
+  ['post', '/v2/team/keys/rotate'],
+  ['get', '/v2/usage'],
+] as const;
+
 const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
   'post /v2/ 500':
     'GW-INTERNAL: a gateway fault (an unexpected error, an authorizer failure); none can be provoked',
@@ -58,6 +71,12 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
     ].flatMap((operation) => [
       [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
       [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
+    ]),
+  ),
+  ...Object.fromEntries(
+    TEAM_OPERATIONS.map(([method, path]) => [
+      `${method} ${path} 500`,
+      'GW-INTERNAL: a gateway fault; none is provoked here',
     ]),
   ),
 };
@@ -941,6 +960,72 @@ describe('consent: the dry run and /v2/suppressions', () => {
     expectStatus(await entry('DELETE', 'nope'), 400, 'delete');
     expectStatus(await entry('DELETE', '15551249002', null), 401, 'delete');
     expectStatus(await entry('DELETE', '15551249002', revokedKey), 403, 'delete');
+  });
+});
+
+describe('the team API', () => {
+  /** Calls `method concrete` (default: the documented path) and checks the answer against `method path`. */
+  const check = async (
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    init: { concrete?: string; body?: unknown; apiKey?: string } = {},
+  ) => {
+    const answer = await call(url(init.concrete ?? path), {
+      method: method.toUpperCase(),
+      apiKey: init.apiKey ?? gw.apiKey,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    conforms(method, path, answer);
+    return answer;
+  };
+
+  it('every answer of every operation, for a team with and without a webhook', async () => {
+    // Without a webhook: 404 on the webhook operations; a refused URL: 400.
+    await check('get', '/v2/team');
+    await check('post', '/v2/team/webhook/test');
+    await check('post', '/v2/team/webhook/rotate-secret');
+    await check('delete', '/v2/team/webhook');
+    await check('put', '/v2/team/webhook', { body: { url: 'http://10.0.0.1/' } });
+    // With one: 201 when created, 200 after.
+    const created = await check('put', '/v2/team/webhook', { body: { url: 'http://127.0.0.1:9/hook' } });
+    expect(created.status).toBe(201);
+    await check('put', '/v2/team/webhook', { body: { url: 'http://127.0.0.1:9/h2' } });
+    await check('get', '/v2/team');
+    await check('post', '/v2/team/webhook/test');
+    await check('post', '/v2/team/webhook/rotate-secret');
+    await check('get', '/v2/team/webhook/deliveries');
+    await check('get', '/v2/team/webhook/deliveries', { concrete: '/v2/team/webhook/deliveries?limit=999' });
+    await check('delete', '/v2/team/webhook');
+    const quiet = { 'time-zone': 'Europe/Paris', start: '22:00', end: '07:00' };
+    await check('put', '/v2/team/quiet-hours', { body: quiet });
+    await check('put', '/v2/team/quiet-hours', { body: { start: 'x' } });
+    await check('put', '/v2/team/quiet-hours', { body: 'null' });
+    await check('get', '/v2/usage');
+    await check('get', '/v2/usage', { concrete: '/v2/usage?since=2026-13-01' });
+    const apiKey = await gw.teams.addTeam({
+      id: 'contract-keys',
+      allowedSenders: [SENDER],
+      perSecond: 1,
+      perDay: 9,
+    });
+    await check('post', '/v2/team/keys/rotate', { apiKey });
+  });
+
+  it('401 and 403 on every operation', async () => {
+    for (const [method, path] of TEAM_OPERATIONS) {
+      for (const [apiKey, status] of [
+        [undefined, 401],
+        [revokedKey, 403],
+      ] as const) {
+        const answer = await call(url(path), {
+          method: method.toUpperCase(),
+          apiKey,
+          body: method === 'put' ? {} : undefined,
+        });
+        expect(answer.status, `${method} ${path}`).toBe(status);
+        conforms(method, path, answer);
+      }
+    }
   });
 });
 

@@ -2,30 +2,23 @@
  * The team API on the local gateway: a team reads its settings, manages its webhook (set, test ping, deliveries,
  * rotation), quiet hours and key, and reads its usage — and a second team sees none of it.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
-import { call, send, sendmms, waitFor, waitForState } from './helpers';
+import { hashApiKey } from '../../lambdas/domain/teams/teams';
+import { call, send, sendmms, startReceiver, waitFor, waitForState } from './helpers';
 
 let gw: LocalGateway;
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let receiverUrl: string;
-const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+let received: Awaited<ReturnType<typeof startReceiver>>['received'];
 let otherKey: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`thanks ${'x'.repeat(2000)}`);
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiver = await startReceiver(200, `thanks ${'x'.repeat(2000)}`);
+  receiverUrl = receiver.url;
+  received = receiver.received;
   gw = await startLocalGateway({ accountTps: 50 });
   otherKey = await gw.teams.addTeam({
     id: 'other-team',
@@ -36,8 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gw?.stop();
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await receiver?.stop();
 });
 
 const api = (path: string, init: { method?: string; body?: unknown; apiKey?: string } = {}) =>
@@ -156,7 +148,7 @@ describe('team API', () => {
     expect(rotated.status).toBe(200);
     const newKey = String(rotated.body['api-key']);
     expect(newKey).not.toBe(key);
-    const graceEnd = Date.parse(String(rotated.body['previous-keys-expire-at']));
+    const graceEnd = Date.parse(String(rotated.body['previous-key-expires-at']));
     expect(graceEnd - Date.now()).toBeGreaterThan(23 * 3600_000); // default grace: 24 h
     expect((await api('/v2/team', { apiKey: newKey })).body.team).toBe('rotating');
     expect((await api('/v2/team', { apiKey: key })).body.team).toBe('rotating');
@@ -168,9 +160,12 @@ describe('team API', () => {
       perSecond: 5,
       perDay: 9,
     });
-    await gw.teams.rotateKeyWithGrace('expiring', new Date(Date.now() + 300));
+    await gw.teams.rotateKeyWithGrace('expiring', hashApiKey(fresh), new Date(Date.now() + 300));
     await new Promise((r) => setTimeout(r, 600));
     expect((await api('/v2/team', { apiKey: fresh })).status).toBe(401);
+    // The key named must belong to the team: another team's key is never touched.
+    await gw.teams.rotateKeyWithGrace('expiring', hashApiKey(otherKey), new Date(Date.now() - 1000));
+    expect((await gw.teams.findByKeyHash(hashApiKey(otherKey)))?.id).toBe('other-team');
   });
 
   it('usage per UTC day: accepted, refused, states and an estimated cost; nothing for another team', async () => {

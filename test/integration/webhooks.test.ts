@@ -481,7 +481,11 @@ describe('WebhookHttpClient', () => {
     routes.set('/redirect', () => 302);
     routes.set('/target', () => 200);
     const client = new WebhookHttpClient({ timeoutMs: 1000, blockPrivateAddresses: false });
-    expect(await client.post(`${receiverUrl}/redirect`, '{}', {})).toEqual({ kind: 'response', status: 302 });
+    expect(await client.post(`${receiverUrl}/redirect`, '{}', {})).toEqual({
+      kind: 'response',
+      status: 302,
+      answer: '',
+    });
     expect(requestsTo('/target')).toHaveLength(0);
   });
 
@@ -492,7 +496,7 @@ describe('WebhookHttpClient', () => {
     expect(await guarded.post(url, '{}', {})).toMatchObject({ kind: 'error', code: 'blocked-address' });
     expect(requestsTo('/open')).toHaveLength(0);
     const open = new WebhookHttpClient({ timeoutMs: 1000, blockPrivateAddresses: false });
-    expect(await open.post(url, '{}', {})).toEqual({ kind: 'response', status: 204 });
+    expect(await open.post(url, '{}', {})).toEqual({ kind: 'response', status: 204, answer: '' });
   });
 
   it('reports timeouts and refused connections as transport errors', async () => {

@@ -229,13 +229,18 @@ describe('routes', () => {
   /** The routes the local runtime serves (the gateway API, not the postback API), built from the route table. */
   const runtimeRoutes = (() => {
     const stub = () => Promise.resolve({ statusCode: 200, body: '' });
-    return localRoutes({ ingest: stub, query: stub, manage: stub, schedules: stub, suppressions: stub }).map(
-      (r) => ({
-        method: r.method.toLowerCase(),
-        resource: r.resource,
-        open: r.authorize === false,
-      }),
-    );
+    return localRoutes({
+      ingest: stub,
+      query: stub,
+      manage: stub,
+      schedules: stub,
+      suppressions: stub,
+      team: stub,
+    }).map((r) => ({
+      method: r.method.toLowerCase(),
+      resource: r.resource,
+      open: r.authorize === false,
+    }));
   })();
   // API Gateway serves /v2 and /v2/ as one resource: the document names it /v2/ (Sinch's URL).
   const normalise = (resource: string) => (resource.length > 1 ? resource.replace(/\/$/, '') : resource);

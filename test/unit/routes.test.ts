@@ -59,6 +59,7 @@ describe('the route table', () => {
       manage: handler('manage'),
       schedules: handler('schedules'),
       suppressions: handler('suppressions'),
+      team: handler('team'),
     });
     const ingest = routes.filter(
       (r) => r.method === 'POST' && r.resource.startsWith('/v2') && r.resource.length <= 4,

@@ -37,6 +37,7 @@ import {
 } from '../../lambdas/domain/recurring/recurring';
 import { MAX_EXPRESSION_LENGTH } from '../../lambdas/domain/recurring/schedule-expression';
 import { MESSAGE_STATES } from '../../lambdas/domain/messages/state-machine';
+import { teamPaths, teamSchemas } from '../../lambdas/domain/teams/openapi-team';
 import { consentPaths, consentSchemas, DRY_RUN_PARAMETER } from '../../lambdas/domain/consent/openapi';
 
 type Json = Record<string, unknown>;
@@ -1032,6 +1033,8 @@ const OPERATIONS: Record<string, Json> = {
   },
   // The consent routes (lambdas/domain/consent/openapi.ts), by operationId.
   ...operationsOf(consentPaths(failures)),
+  // The team API (lambdas/domain/teams/openapi-team.ts).
+  ...operationsOf(teamPaths(failures)),
   submitMms: {
     tags: ['messages'],
     summary: 'Send an MMS or a group MMS, save a template, send a saved template (Sinch MMS JSON API)',
@@ -1288,6 +1291,7 @@ function build(): Json {
         name: 'consent',
         description: 'Your suppression list: recipients who opted out (STOP) or are blocked.',
       },
+      { name: 'team', description: 'Your team’s own settings, webhook, key and usage.' },
       { name: 'meta', description: 'This document.' },
     ],
     paths: paths(),
@@ -1334,7 +1338,13 @@ function build(): Json {
         },
       },
       responses: failureResponses(),
-      schemas: { ...requestSchemas(), ...scheduleSchemas(), ...answerSchemas(), ...consentSchemas() },
+      schemas: {
+        ...requestSchemas(),
+        ...scheduleSchemas(),
+        ...answerSchemas(),
+        ...consentSchemas(),
+        ...teamSchemas(),
+      },
     },
     'x-error-codes': Object.fromEntries(
       ERROR_CODES.map((code) => [

@@ -9,6 +9,7 @@ import { GatewayError } from '../sinch/error-codes';
 import type { Clock } from '../ports';
 import type { Team } from './ports';
 import { isValidQuietHours, type QuietHours } from '../messages/scheduling';
+import { hashApiKey } from './teams';
 import {
   checkWebhookUrl,
   classifyDelivery,
@@ -25,8 +26,8 @@ import { usageDays, usageReport, utcDay, type UsageCounter, type UsagePrices } f
 export interface TeamStore {
   getTeam(teamId: string): Promise<Team | undefined>;
   setQuietHours(teamId: string, quietHours: QuietHours | undefined): Promise<void>;
-  /** A new key for the team; its other keys keep working until `graceEndsAt`, then stop. */
-  rotateKeyWithGrace(teamId: string, graceEndsAt: Date): Promise<string>;
+  /** A new key for the team; the key with hash `keyHash` keeps working until `graceEndsAt`, then stops. */
+  rotateKeyWithGrace(teamId: string, keyHash: string, graceEndsAt: Date): Promise<string>;
 }
 
 export interface TeamWebhookStore {
@@ -216,12 +217,16 @@ export function teamApi(deps: TeamApiDeps) {
       return { 'quiet-hours': quietHoursView(quietHours) };
     },
 
-    /** `POST /v2/team/keys/rotate`: a new key, shown once; the old ones work until the grace period ends. */
-    async rotateKey(teamId: string) {
+    /**
+     * `POST /v2/team/keys/rotate`: a new key, shown once; the key of the request works until the grace period
+     * ends. (Other keys an operator gave the team are not touched.)
+     */
+    async rotateKey(teamId: string, callingKey: string | undefined) {
       await existing(teamId);
+      if (!callingKey) throw new GatewayError('E104');
       const graceEndsAt = new Date(deps.clock.now().getTime() + deps.keyGraceSeconds * 1000);
-      const apiKey = await deps.teams.rotateKeyWithGrace(teamId, graceEndsAt);
-      return { 'api-key': apiKey, 'previous-keys-expire-at': graceEndsAt.toISOString() };
+      const apiKey = await deps.teams.rotateKeyWithGrace(teamId, hashApiKey(callingKey), graceEndsAt);
+      return { 'api-key': apiKey, 'previous-key-expires-at': graceEndsAt.toISOString() };
     },
 
     /** `GET /v2/usage?since=&until=`: per UTC day, with the estimated cost. */
