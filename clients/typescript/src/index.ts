@@ -65,7 +65,8 @@ export function createGatewayClient(options: GatewayClientOptions) {
         body: request,
         ...(idempotencyKey ? { params: { header: { 'Idempotency-Key': idempotencyKey } } } : {}),
       });
-      return data ?? fail(response, error);
+      // Without ?dry-run the only success is 202 (the document's 200 is the dry run's answer).
+      return (data as SubmitAnswer | undefined) ?? fail(response, error);
     },
     /** GET /v2/messages/{id}: the message with its state and history. */
     async get(trackingId: string): Promise<MessageView> {
