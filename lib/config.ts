@@ -155,10 +155,10 @@ export const gatewayConfigSchema = z
       .array(cidr, { error: 'must be a list of CIDRs' })
       .min(1, { error: 'must list at least one CIDR (the WAF blocks everything else)' }),
     /**
-     * Name of an existing Secrets Manager secret holding a token that Sinch sends as `?token=` in the postback
-     * URL. Optional defence in depth besides the IP allowlist.
+     * Name of an existing Secrets Manager secret holding the token (16+ characters) that Sinch sends as `?token=`
+     * in the postback URL. Required: read by the postback Lambda at run time (current and previous value).
      */
-    postbackSharedSecretName: nonEmpty.optional(),
+    postbackSharedSecretName: nonEmpty,
     /** Requests per 5 minutes one source IP may make to the postback API before WAF blocks it. */
     postbackRateLimitPer5Min: int(10, 2_000_000_000).optional(),
     /** Postback API stage throttling (requests per second, burst). */

@@ -69,6 +69,8 @@ export interface LocalGatewayOptions {
   readonly env?: Record<string, string>;
   /** How often the sweep runs (default 1000 ms locally; every minute in AWS). 0 = only when `runSweep()` is called. */
   readonly sweepIntervalMs?: number;
+  /** The postback token Sinch must give as `?token=` (a local Secrets Manager secret); default: none required. */
+  readonly postbackToken?: string;
   /** Handler log level (default WARN; `npm start` uses INFO). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -107,6 +109,7 @@ export interface LocalGateway {
 const PREFIX = 'mms-gateway-local';
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
+const POSTBACK_TOKEN_ID = 'mms-gateway-local/postback-token';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -130,7 +133,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     };
     const sqsLocal = await startSqsLocal({});
     stops.push(() => sqsLocal.stop());
-    const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
+    const aws = await startAwsEndpoints({
+      secrets: {
+        [SECRET_ID]: SIMULATOR_KEY,
+        ...(options.postbackToken ? { [POSTBACK_TOKEN_ID]: options.postbackToken } : {}),
+      },
+    });
     stops.push(() => aws.stop());
 
     const postbackPort = options.postbackPort ?? (await freePort());
@@ -138,7 +146,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const simulator = await startSinchSimulator({
       apiKey: SIMULATOR_KEY,
       tps: accountTps,
-      postbackUrl,
+      // Sinch is given the postback URL with the token, as in a deployment.
+      postbackUrl: options.postbackToken
+        ? `${postbackUrl}?token=${encodeURIComponent(options.postbackToken)}`
+        : postbackUrl,
       ...(options.simulatorPort ? { port: options.simulatorPort } : {}),
       ...options.simulator,
     });
@@ -224,6 +235,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.authCacheSeconds]: '60',
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
+      ...(options.postbackToken ? { [ENV.postbackTokenSecretId]: POSTBACK_TOKEN_ID } : {}),
       ...options.env,
     });
 

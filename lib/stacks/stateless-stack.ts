@@ -1,8 +1,8 @@
-import { CfnOutput, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INDEX, type QUEUES, type TableId } from '../data-model';
@@ -198,13 +198,10 @@ export class StatelessStack extends Stack {
       description: 'POST /postbacks/mms: stores a Sinch postback raw and answers 200',
       defaults,
     }).grantTable('postbacksTable', tables.postbacks, { items: ['PutItem'] });
-    if (config.postbackSharedSecretName !== undefined) {
-      // Resolved by CloudFormation at deploy time; the handler compares it with the URL's ?token=.
-      postback.setEnv(
-        'postbackSharedSecret',
-        SecretValue.secretsManager(config.postbackSharedSecretName).unsafeUnwrap(),
-      );
-    }
+    // Only the secret's name is in the environment: the handler reads the token (current and previous) at run
+    // time, so it is in no template and no function configuration, and a rotation needs no deployment.
+    postback.setEnv('postbackTokenSecretId', config.postbackSharedSecretName);
+    Secret.fromSecretNameV2(this, 'PostbackToken', config.postbackSharedSecretName).grantRead(postback.role);
 
     this.postbackApi = new PostbackApi(this, 'PostbackApi', {
       apiName: `${prefix}-postbacks`,
@@ -272,7 +269,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'PostbackUrl', {
       value: this.postbackApi.postbackUrl,
       description:
-        'Give this URL to Sinch as the postback URL (append ?token=... if postbackSharedSecretName is set)',
+        'Give this URL to Sinch as the postback URL, with ?token=<the value of the postbackSharedSecretName secret>',
     });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

@@ -251,8 +251,16 @@ describe('defaults and derived values', () => {
     sinchBaseUrl: 'https://api.example.com/ep/v2/',
     accountTps: 10,
     postbackSourceCidrs: ['203.0.113.0/24'],
+    postbackSharedSecretName: 'mms-gateway-qa/postback-token',
     alarmEmail: 'ops@example.com',
   };
+
+  it('refuses a stage without a postback token secret', () => {
+    const { postbackSharedSecretName: _omitted, ...rest } = minimal;
+    expect(() => parseConfig(rest, 'config/qa.json')).toThrow(
+      'config/qa.json: postbackSharedSecretName: is required',
+    );
+  });
 
   it('fills safe defaults: retain, no fixed egress, a 60 s auth cache, 30-day logs, no event sources or producers', () => {
     const config = parseConfig(minimal, 'test');

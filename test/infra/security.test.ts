@@ -94,20 +94,32 @@ describe('Lambda functions', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the send Lambda read the Sinch secret (GetSecretValue appears in exactly one policy)', () => {
+  it('lets only the send Lambda read the Sinch secret and only the postback Lambda the postback token', () => {
     const readers = Object.entries(rolesStatements).filter(([, statements]) =>
       statements.some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')),
     );
-    expect(readers.map(([role]) => role)).toEqual([roleOfFunction(stateless, functionOf(prod, 'send'))]);
+    expect(readers.map(([role]) => role).sort()).toEqual(
+      [
+        roleOfFunction(stateless, functionOf(prod, 'send')),
+        roleOfFunction(stateless, functionOf(prod, 'postback')),
+      ].sort(),
+    );
     const policiesWithRead = Object.values(resources(stateless, 'AWS::IAM::Policy')).filter((p) =>
       text(props(p).PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    expect(policiesWithRead).toHaveLength(1);
+    expect(policiesWithRead).toHaveLength(2);
+    const postbackReads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(text(postbackReads.flatMap(resourcesOf))).not.toContain('SinchApiKey');
   });
 
   it('lets the postback Lambda only put items into the postbacks table, nothing else of the gateway', () => {
     const dataStatements = statementsOf('postback').filter(
-      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
+      (s) =>
+        !actionsOf(s).every(
+          (a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('secretsmanager:'),
+        ),
     );
     expect(dataStatements).toHaveLength(1);
     const [statement] = dataStatements as [Statement];
@@ -409,10 +421,18 @@ describe('postback API', () => {
     expect(methods.map((m) => [m.HttpMethod, m.AuthorizationType])).toEqual([['POST', 'NONE']]);
   });
 
-  it('passes the shared postback token by reference to the secret, never as a value in the template', () => {
+  it('gives the postback Lambda the token secret by name only; the token is in no template or environment', () => {
     const postback = props(functions[functionOf(prod, 'postback')] as Json);
-    const value = (postback.Environment as { Variables: Json }).Variables.POSTBACK_SHARED_SECRET;
-    expect(value).toBe(`{{resolve:secretsmanager:${prod.config.postbackSharedSecretName}:SecretString:::}}`);
+    const variables = (postback.Environment as { Variables: Json }).Variables;
+    expect(variables[ENV.postbackTokenSecretId]).toBe(prod.config.postbackSharedSecretName);
+    for (const template of [stateless, prod.stateful]) {
+      expect(text(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+    }
+    const reads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads).toHaveLength(1);
+    expect(text(resourcesOf(reads[0]!))).toContain(`secret:${prod.config.postbackSharedSecretName}-??????`);
   });
 });
 
