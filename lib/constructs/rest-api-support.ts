@@ -14,6 +14,7 @@ import {
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation, type CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { errorBody } from '../../lambdas/domain/errors';
 
 /**
  * TLS 1.3 and 1.2 only (no TLS 1.0/1.1), for a regional REST API's default endpoint. Enhanced policies need an
@@ -95,4 +96,38 @@ export const wafVisibility = (metricName: string): CfnWebACL.VisibilityConfigPro
   cloudWatchMetricsEnabled: true,
   metricName,
   sampledRequestsEnabled: true,
+});
+
+/** The WAF custom response body key of the body-size rules. */
+export const BODY_TOO_LARGE = 'body-too-large';
+
+/** A web ACL's custom response bodies with the Sinch-shaped 413 body of `bodySizeRule`. */
+export const bodyTooLargeResponse = (
+  what: string,
+  maxBytes: number,
+): Record<string, CfnWebACL.CustomResponseBodyProperty> => ({
+  [BODY_TOO_LARGE]: {
+    contentType: 'APPLICATION_JSON',
+    content: JSON.stringify(errorBody('GW-BODY-TOO-LARGE', `${what} body larger than ${maxBytes} bytes.`)),
+  },
+});
+
+/** A WAF rule that blocks bodies above `maxBytes` (or above the inspection limit) with 413 GW-BODY-TOO-LARGE. */
+export const bodySizeRule = (
+  priority: number,
+  metricName: string,
+  maxBytes: number,
+): CfnWebACL.RuleProperty => ({
+  name: 'body-size-limit',
+  priority,
+  statement: {
+    sizeConstraintStatement: {
+      fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+      comparisonOperator: 'GT',
+      size: maxBytes,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  },
+  action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: BODY_TOO_LARGE } } },
+  visibilityConfig: wafVisibility(metricName),
 });

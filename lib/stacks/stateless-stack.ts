@@ -160,6 +160,11 @@ export class StatelessStack extends Stack {
       schedules: schedules.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
+      access: config.ingestAccess,
+      rateLimitPer5MinPerIp: config.ingestRateLimitPer5MinPerIp,
+      rateLimitPer5MinPerKey: config.ingestRateLimitPer5MinPerKey,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
     });
 
     this.eventSends = new EventSends(this, 'EventSends', {
@@ -260,6 +265,8 @@ export class StatelessStack extends Stack {
       webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
+      authRefused: this.ingestApi.authRefused,
+      webAclNames: [this.ingestApi.webAcl, this.postbackApi.webAcl].map((acl) => acl.name as string),
     });
 
     new CfnOutput(this, 'IngestApiUrl', {

@@ -72,6 +72,11 @@ describe('tenant isolation', () => {
       const answer = await call(url, { method, apiKey: otherKey, ...(body ? { body } : {}) });
       expect(answer.status, `${method} ${path}`).toBe(404);
       expect(JSON.stringify(answer.body), `${method} ${path}`).not.toContain('15557654321');
+      // Every answer: not cacheable, no sniffing, and the request id in the header and the error body.
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('x-request-id')).toMatch(/./);
+      expect(answer.body['request-id']).toBe(answer.headers.get('x-request-id'));
     }
     expect((await lookup(gw, trackingId)).status).toBe(200);
     expect((await call(`${gw.apiUrl}/v2/schedules/${scheduleId}`, { apiKey: gw.apiKey })).status).toBe(200);
