@@ -13,7 +13,7 @@ import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { METRICS_NAMESPACE, type GatewayConfig } from '../config';
-import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import { CfnIPSet, CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { errorBody, type ErrorCode } from '../../lambdas/domain/errors';
@@ -21,6 +21,7 @@ import {
   associateWebAcl,
   bodySizeRule,
   bodyTooLargeResponse,
+  invokeOnlyIf,
   requireModernTls,
   stageOptions,
   wafVisibility,
@@ -68,24 +69,14 @@ const unsampled = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
 });
 
 /** The resource policy of a `private` or `allowlist` ingest API (none for `public`). */
-function accessPolicy(access: GatewayConfig['ingestAccess']): PolicyDocument | undefined {
-  if (access.mode === 'public') return undefined;
-  const condition =
-    access.mode === 'private'
-      ? { StringEquals: { 'aws:SourceVpce': [...access.vpcEndpointIds] } }
-      : { IpAddress: { 'aws:SourceIp': [...access.sourceCidrs] } };
-  return new PolicyDocument({
-    statements: [
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new AnyPrincipal()],
-        actions: ['execute-api:Invoke'],
-        resources: ['execute-api:/*'],
-        conditions: condition,
-      }),
-    ],
-  });
-}
+const accessPolicy = (access: GatewayConfig['ingestAccess']): PolicyDocument | undefined =>
+  access.mode === 'public'
+    ? undefined
+    : invokeOnlyIf(
+        access.mode === 'private'
+          ? { StringEquals: { 'aws:SourceVpce': [...access.vpcEndpointIds] } }
+          : { IpAddress: { 'aws:SourceIp': [...access.sourceCidrs] } },
+      );
 
 /**
  * Sinch-shaped JSON body for a gateway response mapping template: static text (no VTL `$` or `#`) plus the

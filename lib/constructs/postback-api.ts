@@ -6,7 +6,6 @@ import {
   RestApi,
   type CfnAccount,
 } from 'aws-cdk-lib/aws-apigateway';
-import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnIPSet, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -14,6 +13,7 @@ import {
   associateWebAcl,
   bodySizeRule,
   bodyTooLargeResponse,
+  invokeOnlyIf,
   requireModernTls,
   stageOptions,
   wafVisibility,
@@ -59,17 +59,7 @@ export class PostbackApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       deployOptions: stageOptions(this, props.stage),
       cloudWatchRole: false,
-      policy: new PolicyDocument({
-        statements: [
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            principals: [new AnyPrincipal()],
-            actions: ['execute-api:Invoke'],
-            resources: ['execute-api:/*'],
-            conditions: { IpAddress: { 'aws:SourceIp': cidrs } },
-          }),
-        ],
-      }),
+      policy: invokeOnlyIf({ IpAddress: { 'aws:SourceIp': cidrs } }),
     });
     requireModernTls(this.api);
     // A resource policy takes effect with a new deployment: redeploy whenever the ranges change.

@@ -11,6 +11,7 @@ import {
   type RestApi,
   type StageOptions,
 } from 'aws-cdk-lib/aws-apigateway';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation, type CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
@@ -131,3 +132,17 @@ export const bodySizeRule = (
   action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: BODY_TOO_LARGE } } },
   visibilityConfig: wafVisibility(metricName),
 });
+
+/** A REST API resource policy that lets anyone invoke the API, but only under `conditions` (source IP, VPCE). */
+export const invokeOnlyIf = (conditions: Record<string, unknown>): PolicyDocument =>
+  new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions,
+      }),
+    ],
+  });
