@@ -91,7 +91,7 @@ export async function runTeamsCli(
         if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
         const key = await teams.rotate(teamId);
         out(
-          `team ${teamId}: old keys removed (they stop working within 60 s); new API key (shown once):\n${key}`,
+          `team ${teamId}: old keys removed (they stop working within 2 × authCacheSeconds: 120 s by default); new API key (shown once):\n${key}`,
         );
         return 0;
       }
@@ -119,7 +119,7 @@ export async function runTeamsCli(
         if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
         await teams.setRevoked(teamId, command === 'revoke');
         out(
-          `team ${teamId} ${command === 'revoke' ? 'revoked: its keys are refused within 60 s' : 'restored'}`,
+          `team ${teamId} ${command === 'revoke' ? 'revoked: its keys are refused within 2 × authCacheSeconds (120 s by default)' : 'restored'}`,
         );
         return 0;
       }
