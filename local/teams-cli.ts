@@ -5,13 +5,15 @@
  *   add <team> --senders 15550001000,28444 [--per-second 10] [--per-day 10000]   new team + key (printed once)
  *   list                                                                     teams, senders, limits, key count
  *   rotate <team>                                                            replaces the team's keys by one new key
- *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
+ *   revoke <team> [--api-id ID --stage S] | restore <team>                  refuses / allows the team's keys again
+ *                                      (--api-id/--stage: also flushes the ingest stage's authorizer cache)
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
  *
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { parseArgs } from 'node:util';
 import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { isValidTeamId, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
@@ -21,7 +23,7 @@ import { isValidQuietHours } from '../lambdas/domain/scheduling';
 import { cliDynamo } from './runtime-info';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
-       npm run teams -- list | rotate <team> | revoke <team> | restore <team>
+       npm run teams -- list | rotate <team> | revoke <team> [--api-id ID --stage NAME] | restore <team>
        npm run teams -- quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
 options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
 
@@ -41,6 +43,8 @@ export async function runTeamsCli(
       senders: { type: 'string' },
       'per-second': { type: 'string', default: '10' },
       'per-day': { type: 'string', default: '10000' },
+      'api-id': { type: 'string' },
+      stage: { type: 'string' },
     },
   });
   const [command, teamId] = positionals;
@@ -118,8 +122,9 @@ export async function runTeamsCli(
       case 'restore': {
         if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
         await teams.setRevoked(teamId, command === 'revoke');
+        const flushed = await flushAuthorizerCache(values['api-id'], values.stage, values.region);
         out(
-          `team ${teamId} ${command === 'revoke' ? 'revoked: its keys are refused within 2 × authCacheSeconds (120 s by default)' : 'restored'}`,
+          `team ${teamId} ${command === 'revoke' ? (flushed ? 'revoked: API Gateway cache flushed; refused within authCacheSeconds (the authorizer’s own cache)' : 'revoked: its keys are refused within 2 × authCacheSeconds (120 s by default)') : 'restored'}`,
         );
         return 0;
       }
@@ -138,6 +143,26 @@ export async function runTeamsCli(
 }
 
 class UsageError extends Error {}
+
+/**
+ * With `--api-id` and `--stage` (the ingest API, output IngestApiId of the stack): flushes the stage's authorizer
+ * cache, so only the authorizer's own cache (authCacheSeconds) stands between a revocation and its effect.
+ */
+async function flushAuthorizerCache(
+  restApiId?: string,
+  stageName?: string,
+  region?: string,
+): Promise<boolean> {
+  if (!restApiId && !stageName) return false;
+  if (!restApiId || !stageName) throw new UsageError('--api-id and --stage go together');
+  const client = new APIGatewayClient(region ? { region } : {});
+  try {
+    await client.send(new FlushStageAuthorizersCacheCommand({ restApiId, stageName }));
+    return true;
+  } finally {
+    client.destroy();
+  }
+}
 
 function positive(raw: string | undefined, flag: string): number {
   const n = Number(raw);

@@ -278,6 +278,11 @@ export class StatelessStack extends Stack {
       description:
         'Give this URL to Sinch as the postback URL, with ?token=<the value of the postbackSharedSecretName secret>',
     });
+    new CfnOutput(this, 'IngestApiId', {
+      value: this.ingestApi.api.restApiId,
+      description:
+        'For npm run teams -- revoke <team> --api-id <this> --stage <stage> (flushes the authorizer cache)',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }
 }

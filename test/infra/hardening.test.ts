@@ -65,6 +65,12 @@ describe.each([
   });
 });
 
+describe('revocation', () => {
+  it('outputs the ingest API id for the CLI to flush the authorizer cache', () => {
+    expect(Object.keys(prod.stateless.findOutputs('IngestApiId'))).toEqual(['IngestApiId']);
+  });
+});
+
 describe('ingest access modes', () => {
   it('prod uses the allowlist: resource policy on aws:SourceIp and a WAF rule blocking other sources', () => {
     expect(prod.config.ingestAccess.mode).toBe('allowlist');
