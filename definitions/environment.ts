@@ -33,7 +33,7 @@ export const ENV = {
   unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
   receivedStuckAfterSeconds: 'RECEIVED_STUCK_AFTER_SECONDS',
   eventSources: 'EVENT_SOURCES',
-  postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
+  postbackTokenSecretId: 'POSTBACK_TOKEN_SECRET_ID',
   webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',

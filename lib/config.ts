@@ -95,6 +95,9 @@ const eventProducer = z
     error: 'must be a 12-digit account id or an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
   });
 
+/** The widest postback source ranges accepted without `postbackAllowWideCidrs`. */
+export const MIN_POSTBACK_PREFIX = { ipv4: 16, ipv6: 32 } as const;
+
 /** Lambda allows 4 KB of environment per function; the EVENT_SOURCES JSON gets at most this share of it. */
 export const EVENT_SOURCES_MAX_JSON_BYTES = 2048;
 
@@ -176,6 +179,40 @@ export const gatewayConfigSchema = z
       .default({ currency: 'USD', mms: 0.02, sms: 0.0079 }),
     /** Largest POST body the ingest API accepts (enforced by its WAF; at most 64 KiB). */
     ingestMaxBodyBytes: int(1024, 65_536).default(65_536),
+    /**
+     * Who can reach the ingest API: `private` (PRIVATE endpoint, resource policy on aws:SourceVpce), `allowlist`
+     * (regional endpoint, resource policy and WAF on source CIDRs) or `public` (key only; not for prod).
+     */
+    ingestAccess: z
+      .discriminatedUnion(
+        'mode',
+        [
+          z.object({ mode: z.literal('public') }).strict(),
+          z
+            .object({
+              mode: z.literal('allowlist'),
+              sourceCidrs: z.array(cidr, { error: 'must be a list of CIDRs' }).min(1, {
+                error: 'must list at least one CIDR',
+              }),
+            })
+            .strict(),
+          z
+            .object({
+              mode: z.literal('private'),
+              vpcEndpointIds: z
+                .array(
+                  z.string().regex(/^vpce-[0-9a-f]{8,17}$/, { error: 'must be VPC endpoint ids (vpce-…)' }),
+                )
+                .min(1, { error: 'must list at least one VPC endpoint id' }),
+            })
+            .strict(),
+        ],
+        { error: 'must be {"mode":"private"|"allowlist"|"public", …}' },
+      )
+      .default({ mode: 'public' }),
+    /** WAF rate limits of the ingest API: requests per 5 minutes per source IP and per x-api-key value. */
+    ingestRateLimitPer5MinPerIp: int(100, 2_000_000_000).default(30_000),
+    ingestRateLimitPer5MinPerKey: int(100, 2_000_000_000).default(30_000),
     /** Ingest API stage throttling (requests per second, burst). */
     ingestRateLimit: positiveNumber.default(100),
     ingestBurstLimit: int(1, 100_000).default(200),
@@ -185,10 +222,12 @@ export const gatewayConfigSchema = z
       .array(cidr, { error: 'must be a list of CIDRs' })
       .min(1, { error: 'must list at least one CIDR (the WAF blocks everything else)' }),
     /**
-     * Name of an existing Secrets Manager secret holding a token that Sinch sends as `?token=` in the postback
-     * URL. Optional defence in depth besides the IP allowlist.
+     * Name of an existing Secrets Manager secret holding the token (16+ characters) that Sinch sends as `?token=`
+     * in the postback URL. Required: read by the postback Lambda at run time (current and previous value).
      */
-    postbackSharedSecretName: nonEmpty.optional(),
+    postbackSharedSecretName: nonEmpty,
+    /** Accept postbackSourceCidrs wider than /16 (IPv4) or /32 (IPv6); only with a documented reason. */
+    postbackAllowWideCidrs: bool.default(false),
     /** Requests per 5 minutes one source IP may make to the postback API before WAF blocks it. */
     postbackRateLimitPer5Min: int(10, 2_000_000_000).optional(),
     /** Postback API stage throttling (requests per second, burst). */
@@ -331,6 +370,25 @@ export const gatewayConfigSchema = z
         code: 'custom',
         path: ['sinchTimeoutMs'],
         message: `sinchTimeoutMs + pacerMaxWaitMs must be at most ${budgetMs} (the send Lambda runs ${SEND_FUNCTION_TIMEOUT_SECONDS} s)`,
+      });
+    }
+    if (c.stage === 'prod' && c.ingestAccess.mode === 'public') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingestAccess', 'mode'],
+        message: 'must be "private" or "allowlist" for the prod stage',
+      });
+    }
+    if (!c.postbackAllowWideCidrs) {
+      c.postbackSourceCidrs.forEach((range, i) => {
+        const min = range.includes(':') ? MIN_POSTBACK_PREFIX.ipv6 : MIN_POSTBACK_PREFIX.ipv4;
+        if (Number(range.split('/')[1]) < min) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['postbackSourceCidrs', i],
+            message: `must be /${min} or narrower (set postbackAllowWideCidrs to force a wider range)`,
+          });
+        }
       });
     }
     const ids = c.teams.map((t) => t.id);

@@ -73,6 +73,8 @@ export interface LocalGatewayOptions {
   readonly env?: Record<string, string>;
   /** How often the sweep runs (default 1000 ms locally; every minute in AWS). 0 = only when `runSweep()` is called. */
   readonly sweepIntervalMs?: number;
+  /** The postback token Sinch must give as `?token=` (a local Secrets Manager secret); default: none required. */
+  readonly postbackToken?: string;
   /** Handler log level (default WARN; `npm start` uses INFO). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -118,6 +120,7 @@ const PREFIX = 'mms-gateway-local';
 const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
+const POSTBACK_TOKEN_ID = 'mms-gateway-local/postback-token';
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Array<() => Promise<void>> = [];
@@ -139,7 +142,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     };
     const sqsLocal = await startSqsLocal({});
     stops.push(() => sqsLocal.stop());
-    const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
+    const aws = await startAwsEndpoints({
+      secrets: {
+        [SECRET_ID]: SIMULATOR_KEY,
+        ...(options.postbackToken ? { [POSTBACK_TOKEN_ID]: options.postbackToken } : {}),
+      },
+    });
     stops.push(() => aws.stop());
 
     const media = await startMediaSandbox();
@@ -150,7 +158,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const simulator = await startSinchSimulator({
       apiKey: SIMULATOR_KEY,
       tps: accountTps,
-      postbackUrl,
+      // Sinch is given the postback URL with the token, as in a deployment.
+      postbackUrl: options.postbackToken
+        ? `${postbackUrl}?token=${encodeURIComponent(options.postbackToken)}`
+        : postbackUrl,
       ...(options.simulatorPort ? { port: options.simulatorPort } : {}),
       ...options.simulator,
     });
@@ -242,6 +253,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
       [ENV.mediaCheckDefault]: 'off',
       [ENV.mediaLocalOrigins]: media.origin,
+      ...(options.postbackToken ? { [ENV.postbackTokenSecretId]: POSTBACK_TOKEN_ID } : {}),
       ...options.env,
     });
 

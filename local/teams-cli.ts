@@ -5,7 +5,8 @@
  *   add <team> --senders 15550001000,28444 [--per-second 10] [--per-day 10000]   new team + key (printed once)
  *   list                                                                     teams, senders, limits, key count
  *   rotate <team>                                                            replaces the team's keys by one new key
- *   revoke <team> | restore <team>                                           refuses / allows the team's keys again
+ *   revoke <team> [--api-id ID --stage S] | restore <team>                  refuses / allows the team's keys again
+ *                                      (--api-id/--stage: also flushes the ingest stage's authorizer cache)
  *   quiet-hours <team> Europe/Berlin 21:00-08:00 | quiet-hours <team> off   sends wait until the window ends
  *   settings <team> media-check=warn retention-days=30 full-numbers-in-events=false   media and privacy settings
  *   set-webhook | rotate-webhook-secret | show-webhook | remove-webhook     status webhooks (docs/webhooks.md)
@@ -14,6 +15,7 @@
  * Table: --table NAME or TEAMS_TABLE. Endpoint: --endpoint URL or AWS_ENDPOINT_URL_DYNAMODB (local runs).
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { parseArgs } from 'node:util';
 import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
 import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
@@ -25,7 +27,7 @@ import { cliDynamo } from './runtime-info';
 import { parseTeamSettings, type TeamSettings } from '../lambdas/domain/privacy/settings';
 
 const USAGE = `usage: npm run teams -- add <team> --senders N[,N…] [--per-second 10] [--per-day 10000]
-       npm run teams -- list | rotate <team> | revoke <team> | restore <team>
+       npm run teams -- list | rotate <team> | revoke <team> [--api-id ID --stage NAME] | restore <team>
        npm run teams -- quiet-hours <team> <time zone> <HH:MM-HH:MM> | quiet-hours <team> off
        npm run teams -- settings <team> [media-check=off|warn|enforce] [retention-days=1..400] [full-numbers-in-events=true|false]
 options: --table NAME (or TEAMS_TABLE), --endpoint URL (or AWS_ENDPOINT_URL_DYNAMODB), --region R`;
@@ -48,6 +50,8 @@ export async function runTeamsCli(
       senders: { type: 'string' },
       'per-second': { type: 'string', default: '10' },
       'per-day': { type: 'string', default: '10000' },
+      'api-id': { type: 'string' },
+      stage: { type: 'string' },
     },
   });
   const [command, teamId] = positionals;
@@ -98,7 +102,7 @@ export async function runTeamsCli(
         if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
         const key = await teams.rotate(teamId);
         out(
-          `team ${teamId}: old keys removed (they stop working within 60 s); new API key (shown once):\n${key}`,
+          `team ${teamId}: old keys removed (they stop working within 2 × authCacheSeconds: 120 s by default); new API key (shown once):\n${key}`,
         );
         return 0;
       }
@@ -141,8 +145,9 @@ export async function runTeamsCli(
       case 'restore': {
         if (!teamId || !(await teams.getTeam(teamId))) throw new UsageError(`unknown team ${teamId ?? ''}`);
         await teams.setRevoked(teamId, command === 'revoke');
+        const flushed = await flushAuthorizerCache(values['api-id'], values.stage, values.region);
         out(
-          `team ${teamId} ${command === 'revoke' ? 'revoked: its keys are refused within 60 s' : 'restored'}`,
+          `team ${teamId} ${command === 'revoke' ? (flushed ? 'revoked: API Gateway cache flushed; refused within authCacheSeconds (the authorizer’s own cache)' : 'revoked: its keys are refused within 2 × authCacheSeconds (120 s by default)') : 'restored'}`,
         );
         return 0;
       }
@@ -161,6 +166,26 @@ export async function runTeamsCli(
 }
 
 class UsageError extends Error {}
+
+/**
+ * With `--api-id` and `--stage` (the ingest API, output IngestApiId of the stack): flushes the stage's authorizer
+ * cache, so only the authorizer's own cache (authCacheSeconds) stands between a revocation and its effect.
+ */
+async function flushAuthorizerCache(
+  restApiId?: string,
+  stageName?: string,
+  region?: string,
+): Promise<boolean> {
+  if (!restApiId && !stageName) return false;
+  if (!restApiId || !stageName) throw new UsageError('--api-id and --stage go together');
+  const client = new APIGatewayClient(region ? { region } : {});
+  try {
+    await client.send(new FlushStageAuthorizersCacheCommand({ restApiId, stageName }));
+    return true;
+  } finally {
+    client.destroy();
+  }
+}
 
 function positive(raw: string | undefined, flag: string): number {
   const n = Number(raw);

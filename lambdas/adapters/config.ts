@@ -56,8 +56,11 @@ const schemas = {
   unknownAfterSeconds: z._default(positiveInt, 72 * 3600),
   /** The status processor retries a postback for well under a minute; one still `received` after this is its. */
   receivedStuckAfterSeconds: z._default(positiveInt, 300),
-  /** Optional token Sinch must give in the postback URL (`?token=…`); empty = no token required. */
-  postbackSharedSecret: z.optional(z.string().check(z.minLength(16))),
+  /**
+   * Secrets Manager id of the token Sinch must give in the postback URL (`?token=…`), read at run time; unset
+   * only in local runs (the CDK config requires it for every deployed stage).
+   */
+  postbackTokenSecretId: z.optional(z.string().check(z.minLength(1))),
   /** JSON: each allowed EventBridge source and the teams it may send for, e.g. {"com.acme.billing":["billing"]}. */
   eventSources: z._default(
     z.pipe(

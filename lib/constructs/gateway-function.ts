@@ -43,6 +43,9 @@ export type ItemAction =
   | 'Scan';
 
 /** What every gateway function of a deployment shares. */
+/** The IAM path of every gateway Lambda role, e.g. `/mms-gateway-prod/`. */
+export const gatewayRolePath = (serviceName: string): string => `/${serviceName}/`;
+
 export interface FunctionDefaults {
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the gateway's metrics and the logs' service key. */
   readonly serviceName: string;
@@ -96,6 +99,8 @@ export class GatewayFunction extends Construct {
     });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      // The bus policy lets only roles under this path put events with the gateway's own source.
+      path: gatewayRolePath(defaults.serviceName),
       description: `${props.handler} function of ${defaults.serviceName}`,
     });
     this.logGroup.grantWrite(this.role);

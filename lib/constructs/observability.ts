@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
+  MathExpression,
   Alarm,
   AlarmStatusWidget,
   ComparisonOperator,
@@ -43,7 +44,16 @@ export interface ObservabilityProps {
   readonly webhookDeadLetterQueue: IQueue;
   readonly ingestApi: RestApi;
   readonly postbackApi: RestApi;
+  /** 401/403 answers of the ingest API (AuthRefused alarm). */
+  readonly authRefused: IMetric;
+  /** The web ACLs whose blocked requests are alarmed on (WafBlocks alarm), by name. */
+  readonly webAclNames: readonly string[];
 }
+
+/** More refused keys than this per 5 minutes: someone is guessing keys, or a team's key was revoked in use. */
+export const AUTH_REFUSED_ALARM_THRESHOLD = 50;
+/** More WAF blocks than this per 5 minutes over the web ACLs: an attack, or a legitimate caller refused. */
+export const WAF_BLOCKS_ALARM_THRESHOLD = 100;
 
 /** The send outcomes the send handler counts (`Send_<outcome>`), plus its retry counters. */
 const SEND_OUTCOME_METRICS = [
@@ -124,6 +134,34 @@ export class Observability extends Construct {
       created.addOkAction(new SnsAction(this.topic));
       alarms[name] = created;
     };
+
+    alarm(
+      'AuthRefused',
+      'Many ingest API requests were refused with 401/403 (unknown, missing or revoked keys).',
+      props.authRefused,
+      AUTH_REFUSED_ALARM_THRESHOLD,
+    );
+    alarm(
+      'WafBlocks',
+      'The web ACLs blocked many requests (rate limits, IP reputation, bad inputs, body size, source ranges).',
+      new MathExpression({
+        expression: props.webAclNames.map((_, i) => `w${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          props.webAclNames.map((name, i) => [
+            `w${i}`,
+            new Metric({
+              namespace: 'AWS/WAFV2',
+              metricName: 'BlockedRequests',
+              dimensionsMap: { WebACL: name, Rule: 'ALL', Region: Stack.of(this).region },
+              statistic: 'Sum',
+              period: five,
+            }),
+          ]),
+        ),
+        period: five,
+      }),
+      WAF_BLOCKS_ALARM_THRESHOLD,
+    );
 
     const deadLetters = (queue: IQueue): IMetric =>
       queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) });

@@ -25,6 +25,7 @@ import {
 import { resourcePrefix, type GatewayConfig } from '../config';
 import { EventRouting } from '../constructs/event-routing';
 import { SendScheduling } from '../constructs/send-scheduling';
+import { gatewayRolePath } from '../constructs/gateway-function';
 
 type QueueKey = keyof typeof QUEUES;
 
@@ -121,6 +122,7 @@ export class StatefulStack extends Stack {
       statusChanges: { queue: queues.webhook, deadLetterQueue: queues.webhookDlq },
       producers: config.eventProducers,
       producerSources: Object.keys(config.eventSources),
+      gatewayRolePath: gatewayRolePath(prefix),
     });
 
     this.scheduling = new SendScheduling(this, 'Scheduling', {

@@ -1,8 +1,8 @@
-import { CfnOutput, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INDEX, type QUEUES, type TableId } from '../../definitions/data-model';
@@ -206,6 +206,11 @@ export class StatelessStack extends Stack {
       console: consoleFiles.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
+      access: config.ingestAccess,
+      rateLimitPer5MinPerIp: config.ingestRateLimitPer5MinPerIp,
+      rateLimitPer5MinPerKey: config.ingestRateLimitPer5MinPerKey,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
     });
 
     this.eventSends = new EventSends(this, 'EventSends', {
@@ -244,13 +249,10 @@ export class StatelessStack extends Stack {
       description: 'POST /postbacks/mms: stores a Sinch postback raw and answers 200',
       defaults,
     }).grantTable('postbacksTable', tables.postbacks, { items: ['PutItem'] });
-    if (config.postbackSharedSecretName !== undefined) {
-      // Resolved by CloudFormation at deploy time; the handler compares it with the URL's ?token=.
-      postback.setEnv(
-        'postbackSharedSecret',
-        SecretValue.secretsManager(config.postbackSharedSecretName).unsafeUnwrap(),
-      );
-    }
+    // Only the secret's name is in the environment: the handler reads the token (current and previous) at run
+    // time, so it is in no template and no function configuration, and a rotation needs no deployment.
+    postback.setEnv('postbackTokenSecretId', config.postbackSharedSecretName);
+    Secret.fromSecretNameV2(this, 'PostbackToken', config.postbackSharedSecretName).grantRead(postback.role);
 
     this.postbackApi = new PostbackApi(this, 'PostbackApi', {
       apiName: `${prefix}-postbacks`,
@@ -342,6 +344,8 @@ export class StatelessStack extends Stack {
       webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
+      authRefused: this.ingestApi.authRefused,
+      webAclNames: [this.ingestApi.webAcl, this.postbackApi.webAcl].map((acl) => acl.name as string),
     });
 
     if (config.customDomain) {
@@ -355,7 +359,12 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'PostbackUrl', {
       value: this.postbackApi.postbackUrl,
       description:
-        'Give this URL to Sinch as the postback URL (append ?token=... if postbackSharedSecretName is set)',
+        'Give this URL to Sinch as the postback URL, with ?token=<the value of the postbackSharedSecretName secret>',
+    });
+    new CfnOutput(this, 'IngestApiId', {
+      value: this.ingestApi.api.restApiId,
+      description:
+        'For npm run teams -- revoke <team> --api-id <this> --stage <stage> (flushes the authorizer cache)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

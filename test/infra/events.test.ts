@@ -123,16 +123,37 @@ describe('event routing', () => {
     expect(dev.gateway.stateful.dependencies).toEqual([]);
   });
 
-  it('by default has no bus resource policy: only principals of the same account may put events', () => {
-    dev.stateful.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  const busStatements = (synthesized: typeof dev): Json[] =>
+    Object.values(resources(synthesized.stateful, 'AWS::Events::EventBusPolicy')).map(
+      (p) => props(p).Statement as Json,
+    );
+
+  it('denies every principal but the gateway roles putting events with the gateway source (forged webhooks)', () => {
+    for (const synthesized of [dev, withProducers]) {
+      const deny = busStatements(synthesized).filter((s) => s.Effect === 'Deny');
+      expect(deny).toHaveLength(1);
+      expect(deny[0]).toMatchObject({
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Condition: { 'ForAnyValue:StringEquals': { 'events:source': [EVENT_SOURCE] } },
+      });
+      expect(text(deny[0]?.Condition)).toContain(':role/mms-gateway-dev/*');
+    }
+    // Every Lambda role is under that path (the status processor and the sweep publish status events).
+    const roles = Object.values(resources(dev.stateless, 'AWS::IAM::Role')).map(props);
+    const lambdaRoles = roles.filter((r) =>
+      text(r.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+    expect(lambdaRoles.length).toBeGreaterThanOrEqual(11);
+    for (const role of lambdaRoles) expect(role.Path).toBe('/mms-gateway-dev/');
+    // Only same-account principals are allowed anything by default: no Allow statement.
+    expect(busStatements(dev).filter((s) => s.Effect === 'Allow')).toEqual([]);
   });
 
   it('lets the configured producers put only mms.send-requested events with a configured source', () => {
-    const policies = Object.values(resources(withProducers.stateful, 'AWS::Events::EventBusPolicy')).map(
-      props,
-    );
-    expect(policies).toHaveLength(1);
-    const statement = policies[0]?.Statement as Json;
+    const allows = busStatements(withProducers).filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    const statement = allows[0] as Json;
     expect(statement).toMatchObject({
       Effect: 'Allow',
       Action: 'events:PutEvents',

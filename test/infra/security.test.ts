@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV, SCHEDULER_ENV_NAMES } from '../../definitions/environment';
 import { errorBody } from '../../lambdas/domain/sinch/error-codes';
@@ -93,20 +94,32 @@ describe('Lambda functions', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the send Lambda read the Sinch secret (GetSecretValue appears in exactly one policy)', () => {
+  it('lets only the send Lambda read the Sinch secret and only the postback Lambda the postback token', () => {
     const readers = Object.entries(rolesStatements).filter(([, statements]) =>
       statements.some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')),
     );
-    expect(readers.map(([role]) => role)).toEqual([roleOfFunction(stateless, functionOf(prod, 'send'))]);
+    expect(readers.map(([role]) => role).sort()).toEqual(
+      [
+        roleOfFunction(stateless, functionOf(prod, 'send')),
+        roleOfFunction(stateless, functionOf(prod, 'postback')),
+      ].sort(),
+    );
     const policiesWithRead = Object.values(resources(stateless, 'AWS::IAM::Policy')).filter((p) =>
       text(props(p).PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    expect(policiesWithRead).toHaveLength(1);
+    expect(policiesWithRead).toHaveLength(2);
+    const postbackReads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(text(postbackReads.flatMap(resourcesOf))).not.toContain('SinchApiKey');
   });
 
   it('lets the postback Lambda only put items into the postbacks table, nothing else of the gateway', () => {
     const dataStatements = statementsOf('postback').filter(
-      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
+      (s) =>
+        !actionsOf(s).every(
+          (a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('secretsmanager:'),
+        ),
     );
     expect(dataStatements).toHaveLength(1);
     const [statement] = dataStatements as [Statement];
@@ -364,8 +377,8 @@ describe('ingest API', () => {
     stateless.hasResourceProperties('AWS::WAFv2::WebACL', {
       Name: 'mms-gateway-prod-ingest-waf',
       DefaultAction: { Allow: {} },
-      Rules: [
-        {
+      Rules: Match.arrayWith([
+        Match.objectLike({
           Name: 'body-size-limit',
           Statement: {
             SizeConstraintStatement: {
@@ -377,8 +390,8 @@ describe('ingest API', () => {
           Action: {
             Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' } },
           },
-        },
-      ],
+        }),
+      ]),
       AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } } },
     });
     const acl = Object.values(resources(stateless, 'AWS::WAFv2::WebACL')).find(
@@ -400,7 +413,9 @@ describe('postback API', () => {
   });
 
   it('allows the configured Sinch source ranges, from IP sets built from the config', () => {
-    const sets = Object.values(resources(stateless, 'AWS::WAFv2::IPSet')).map(props);
+    const sets = Object.values(resources(stateless, 'AWS::WAFv2::IPSet'))
+      .map(props)
+      .filter((s) => String(s.Name).startsWith('mms-gateway-prod-postbacks'));
     const addresses = sets.flatMap((s) => s.Addresses as string[]);
     expect(addresses.sort()).toEqual([...prod.config.postbackSourceCidrs].sort());
     expect(sets.map((s) => s.IPAddressVersion).sort()).toEqual(['IPV4', 'IPV6']);
@@ -453,10 +468,18 @@ describe('postback API', () => {
     expect(methods.map((m) => [m.HttpMethod, m.AuthorizationType])).toEqual([['POST', 'NONE']]);
   });
 
-  it('passes the shared postback token by reference to the secret, never as a value in the template', () => {
+  it('gives the postback Lambda the token secret by name only; the token is in no template or environment', () => {
     const postback = props(functions[functionOf(prod, 'postback')] as Json);
-    const value = (postback.Environment as { Variables: Json }).Variables.POSTBACK_SHARED_SECRET;
-    expect(value).toBe(`{{resolve:secretsmanager:${prod.config.postbackSharedSecretName}:SecretString:::}}`);
+    const variables = (postback.Environment as { Variables: Json }).Variables;
+    expect(variables[ENV.postbackTokenSecretId]).toBe(prod.config.postbackSharedSecretName);
+    for (const template of [stateless, prod.stateful]) {
+      expect(text(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+    }
+    const reads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads).toHaveLength(1);
+    expect(text(resourcesOf(reads[0]!))).toContain(`secret:${prod.config.postbackSharedSecretName}-??????`);
   });
 });
 

@@ -1,6 +1,8 @@
 /** The teams CLI against DynamoDB Local: add (key printed once, only its hash stored), list, rotate, revoke. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, TABLES } from '../../definitions/data-model';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
@@ -119,5 +121,22 @@ describe('npm run teams', () => {
     expect((await cli('list')).out).toMatch(
       /kept\tREVOKED\tsenders 15550001000\t3\/s 10000\/day\t1 key\(s\)/,
     );
+  });
+
+  it('revoke --api-id --stage flushes the stage authorizer cache (API Gateway mocked: no emulator)', async () => {
+    const apiGateway = mockClient(APIGatewayClient);
+    apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
+    try {
+      expect((await cli('add', 'flushed', '--senders', '15550001000')).code).toBe(0);
+      const { code, out } = await cli('revoke', 'flushed', '--api-id', 'abc123', '--stage', 'prod');
+      expect(code).toBe(0);
+      expect(out).toContain('API Gateway cache flushed');
+      expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand).map((c) => c.args[0].input)).toEqual([
+        { restApiId: 'abc123', stageName: 'prod' },
+      ]);
+      expect((await cli('revoke', 'flushed', '--api-id', 'abc123')).code).toBe(2);
+    } finally {
+      apiGateway.restore();
+    }
   });
 });

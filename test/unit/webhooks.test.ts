@@ -332,14 +332,20 @@ describe('deliverWebhook', () => {
     event: { type: 'mms.status-changed', time: t0.toISOString(), detail },
   });
 
-  function setup(options: { results?: DeliveryResult[]; url?: string; noMessage?: boolean } = {}) {
+  function setup(
+    options: { results?: DeliveryResult[]; url?: string; noMessage?: boolean; messageTeam?: string } = {},
+  ) {
     let now = t0;
     const history: HistoryEntry[] = [];
     const posts: Array<{ url: string; body: string; headers: Record<string, string> }> = [];
     const retries: Array<{ job: WebhookJob; delay: number }> = [];
     const results = [...(options.results ?? [])];
     const config = newWebhookConfig(options.url ?? 'https://hooks.example.com/mms', secret, t0);
-    const message = { id: 'mms_1', teamId: 'alpha', history } as unknown as MessageRecord;
+    const message = {
+      id: 'mms_1',
+      teamId: options.messageTeam ?? 'alpha',
+      history,
+    } as unknown as MessageRecord;
     const deliver = deliverWebhook({
       webhooks: { webhookOf: (team) => Promise.resolve(team === 'alpha' ? config : undefined) },
       sender: {
@@ -438,10 +444,24 @@ describe('deliverWebhook', () => {
     expect(internal.posts).toHaveLength(0);
   });
 
-  it('delivers even when the message record is gone (nothing to record)', async () => {
-    const { deliver, posts, history } = setup({ noMessage: true });
-    expect((await deliver(job())).kind).toBe('delivered');
-    expect(posts).toHaveLength(1);
-    expect(history).toHaveLength(0);
+  it('signs and posts nothing for a tracking-id that matches no message, or a message of another team', async () => {
+    const gone = setup({ noMessage: true });
+    expect(await gone.deliver(job())).toEqual({
+      kind: 'ignored',
+      reason: 'no message of this team with this tracking-id',
+    });
+    expect(gone.posts).toHaveLength(0);
+    const forged = setup();
+    // alpha's message, but the event claims team beta (which has no webhook here) or alpha for another id.
+    const otherId = { ...job(), event: { ...job().event, detail: { ...detail, 'tracking-id': 'mms_2' } } };
+    expect((await forged.deliver(otherId)).kind).toBe('ignored');
+    const noId = { ...job(), event: { ...job().event, detail: { ...detail, 'tracking-id': undefined } } };
+    expect((await forged.deliver(noId)).kind).toBe('ignored');
+    expect(forged.posts).toHaveLength(0);
+    expect(forged.history).toHaveLength(0);
+    // A message of team beta, in an event that claims alpha (which has a webhook): not posted to alpha.
+    const crossTeam = setup({ messageTeam: 'beta' });
+    expect((await crossTeam.deliver(job())).kind).toBe('ignored');
+    expect(crossTeam.posts).toHaveLength(0);
   });
 });

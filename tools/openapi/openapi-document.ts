@@ -617,6 +617,11 @@ function answerSchemas(): Record<string, Json> {
         status: { const: 'failure' },
         'error-code': schemaRef('ErrorCode'),
         'error-info': { type: 'string' },
+        'request-id': {
+          type: 'string',
+          description:
+            'Gateway addition: the request id (also the x-request-id header); quote it when asking.',
+        },
         errors: {
           type: 'array',
           items: {

@@ -933,6 +933,8 @@ export interface components {
             status: "failure";
             "error-code": components["schemas"]["ErrorCode"];
             "error-info": string;
+            /** @description Gateway addition: the request id (also the x-request-id header); quote it when asking. */
+            "request-id"?: string;
             errors?: {
                 code: components["schemas"]["ErrorCode"];
                 /** @description Path into the request (`to`, `to[3]`, `slide[2].image.url`); "" is the body. */

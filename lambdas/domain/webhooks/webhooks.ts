@@ -407,12 +407,15 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
 
     const messageId = event.detail['tracking-id'];
     const message = typeof messageId === 'string' ? await deps.messages.get(messageId) : undefined;
-    if (message?.history.some((h) => h.event === WEBHOOK_HISTORY.delivered && h.ref === eventId)) {
+    // Anyone in the account who may put events could forge one: sign and post only for a message that exists
+    // and belongs to the event's team (docs/security.md).
+    if (!message || message.teamId !== teamId) {
+      return { kind: 'ignored', reason: 'no message of this team with this tracking-id' };
+    }
+    if (message.history.some((h) => h.event === WEBHOOK_HISTORY.delivered && h.ref === eventId)) {
       return { kind: 'already-delivered' };
     }
-    const record = async (entry: HistoryEntry): Promise<void> => {
-      if (message && message.teamId === teamId) await deps.messages.appendHistory(message.id, entry);
-    };
+    const record = (entry: HistoryEntry): Promise<void> => deps.messages.appendHistory(message.id, entry);
 
     const startedAt = deps.clock.now();
     const firstAttemptAt = job.firstAttemptAt ? new Date(job.firstAttemptAt) : startedAt;
