@@ -53,6 +53,8 @@ export interface AcceptInput {
   readonly team: Team;
   readonly body: string | null | undefined;
   readonly idempotencyKey?: string;
+  /** Set by a recurring send's firing: recorded on each message (search filter, status events). */
+  readonly scheduleId?: string;
 }
 
 export const ACCEPTED_DETAILS = 'MMS request accepted and queued for processing and delivery.';
@@ -139,7 +141,11 @@ export function acceptSubmission(deps: AcceptDeps) {
               team,
               request,
               now,
-              { ...scheduling, validUntil: validUntil(scheduling.sendAt ?? now, validSeconds) },
+              {
+                ...scheduling,
+                validUntil: validUntil(scheduling.sendAt ?? now, validSeconds),
+                ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+              },
               key,
             );
       if (key !== undefined) await deps.idempotency.complete(team.id, key, response);
@@ -158,7 +164,10 @@ async function acceptSends(
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
-  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & { validUntil: string },
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & {
+    validUntil: string;
+    scheduleId?: string;
+  },
   idempotencyKey: string | undefined,
 ): Promise<StoredResponse> {
   const recipients = expandGroup(request);
@@ -183,6 +192,7 @@ async function acceptSends(
   const records = resolved.map((r, i) => ({
     ...newMessage(idFor(String(i)), team, r, now, groupId, sendAt),
     validUntil: scheduling.validUntil,
+    ...(scheduling.scheduleId ? { scheduleId: scheduling.scheduleId } : {}),
   }));
   for (const record of records) {
     if (sendAt) await scheduleRecorded(deps, record, sendAt);

@@ -48,6 +48,8 @@ export interface MessageRecord {
   readonly sendAt?: string;
   /** Not sent after this (ISO 8601): its validity period from the intended send time. */
   readonly validUntil?: string;
+  /** The recurring send (`sch_…`) whose firing made this message. */
+  readonly scheduleId?: string;
   readonly sinchTrackingId?: string;
   readonly lastErrorCode?: string;
   readonly lastErrorInfo?: string;
