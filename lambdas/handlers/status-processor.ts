@@ -21,12 +21,7 @@ import { templatePostbacks } from '../domain/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { logger, metrics } from './observability';
 
-const config = loadConfig([
-  'messagesTable',
-  'templatesTable',
-  'postbacksTable',
-  'correlationWindowSeconds',
-]);
+const config = loadConfig(['messagesTable', 'templatesTable', 'postbacksTable', 'correlationWindowSeconds']);
 
 export const applyStoredPostback = processPostback({
   messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
