@@ -56,8 +56,11 @@ describe('each simulator outcome ends in its state through real postbacks', () =
     const postbacks = (message.history as History).filter((h) => h.event === 'postback');
     expect(postbacks.map((h) => h.code)).toEqual(codes);
     if (state === 'delivered-as-sms') expect(postbacks.at(-1)?.['sent-as']).toBe('SMS');
-    // One status event per real transition: submitted → (sent →) final.
-    await waitUntil('status events', () => statusEvents(id).length === codes.length);
+    // One status event per real transition a postback made: (sent →) final. (On a busy machine the sweep may
+    // park the message as `unknown` before N101 arrives; N101 then changes nothing and has no event.)
+    const transitions = postbacks.filter((h) => h.state !== undefined).length;
+    expect(transitions).toBeGreaterThanOrEqual(1);
+    await waitUntil('status events', () => statusEvents(id).length === transitions);
     const events = statusEvents(id).map((e) => e.detail as Record<string, unknown>);
     expect(events.at(-1)).toMatchObject({
       'new-state': state,

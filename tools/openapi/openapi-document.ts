@@ -680,6 +680,7 @@ function answerSchemas(): Record<string, Json> {
         to: { type: 'string' },
         'client-reference': { type: 'string' },
         'group-id': { type: 'string' },
+        'schedule-id': { type: 'string', description: 'The recurring send whose firing made this message.' },
         'send-at': { type: 'string', format: 'date-time', description: 'When a scheduled message goes out.' },
         'sinch-tracking-id': { type: 'string', description: 'Sinch’s tracking-id, once submitted.' },
         attempts: { type: 'integer', minimum: 0 },

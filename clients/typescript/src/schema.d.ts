@@ -973,6 +973,8 @@ export interface components {
             to: string;
             "client-reference"?: string;
             "group-id"?: string;
+            /** @description The recurring send whose firing made this message. */
+            "schedule-id"?: string;
             /**
              * Format: date-time
              * @description When a scheduled message goes out.

@@ -56,6 +56,8 @@ export interface AcceptInput {
   readonly idempotencyKey?: string;
   /** Decide everything, write nothing: answer 200 with what would be queued or the violations. */
   readonly dryRun?: boolean;
+  /** Set by a recurring send's firing: recorded on each message (search filter, status events). */
+  readonly scheduleId?: string;
 }
 
 export const ACCEPTED_DETAILS = 'MMS request accepted and queued for processing and delivery.';
@@ -149,7 +151,11 @@ export function acceptSubmission(deps: AcceptDeps) {
               team,
               request,
               now,
-              { ...scheduling, validUntil: validUntil(scheduling.sendAt ?? now, validSeconds) },
+              {
+                ...scheduling,
+                validUntil: validUntil(scheduling.sendAt ?? now, validSeconds),
+                ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+              },
               key,
               mediaNotes,
             );
@@ -208,7 +214,10 @@ async function acceptSends(
   team: Team,
   request: SendMmsRequest | SendSavedMmsRequest,
   now: Date,
-  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & { validUntil: string },
+  scheduling: Pick<SchedulingRequest, 'sendAt' | 'ignoreQuietHours'> & {
+    validUntil: string;
+    scheduleId?: string;
+  },
   idempotencyKey: string | undefined,
   notes: readonly HistoryEntry[] = [],
 ): Promise<StoredResponse> {
@@ -222,6 +231,7 @@ async function acceptSends(
     const record = {
       ...newMessage(idFor(String(i)), team, r, now, groupId, sendAt),
       validUntil: scheduling.validUntil,
+      ...(scheduling.scheduleId ? { scheduleId: scheduling.scheduleId } : {}),
     };
     const noted = { ...record, history: [...record.history, ...notes] };
     return withRetention(noted, team, deps.retentionDaySeconds);

@@ -12,6 +12,7 @@ export interface MessageView {
   readonly to: string;
   readonly 'client-reference'?: string;
   readonly 'group-id'?: string;
+  readonly 'schedule-id'?: string;
   readonly 'send-at'?: string;
   readonly 'sinch-tracking-id'?: string;
   readonly attempts: number;
@@ -30,6 +31,7 @@ export function messageView(m: MessageRecord): MessageView {
     to: m.request.to,
     ...(m.clientReference ? { 'client-reference': m.clientReference } : {}),
     ...(m.groupId ? { 'group-id': m.groupId } : {}),
+    ...(m.scheduleId ? { 'schedule-id': m.scheduleId } : {}),
     ...(m.sendAt ? { 'send-at': m.sendAt } : {}),
     ...(m.sinchTrackingId ? { 'sinch-tracking-id': m.sinchTrackingId } : {}),
     attempts: m.attempts,

@@ -197,15 +197,14 @@ export const isLegacyReferenceLookup = (params: Params): boolean =>
   Object.keys(params).length === 1 && params['client-reference'] !== undefined;
 
 /** A message in a search answer: the lookup view without its history (and Sinch's id, error detail). */
-export function messageSummary(m: MessageRecord): Record<string, unknown> {
+export function messageSummary(m: MessageRecord) {
   const {
     history: _history,
     'sinch-tracking-id': _sinch,
     'last-error-info': _info,
     ...summary
   } = messageView(m);
-  const scheduleId = (m as { scheduleId?: unknown }).scheduleId;
-  return { ...summary, ...(typeof scheduleId === 'string' ? { 'schedule-id': scheduleId } : {}) };
+  return summary;
 }
 
 export function searchMessages(repository: MessageSearchRepository, clock: { now(): Date }) {

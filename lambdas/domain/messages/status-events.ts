@@ -85,7 +85,7 @@ export function messageStatusEvent(
   const code = entry?.code ?? (failing ? after.lastErrorCode : undefined);
   const reason = entry?.detail ?? (failing ? after.lastErrorInfo : undefined) ?? DEFAULT_REASON[after.state];
   const sentAs = entry?.sentAs ?? lastSentAs(after.history);
-  const scheduleId = (after as { scheduleId?: unknown }).scheduleId;
+  const { scheduleId } = after;
   const newState = after.state;
   return {
     detailType: STATUS_CHANGED,
@@ -104,7 +104,7 @@ export function messageStatusEvent(
       to: eventNumber(after, after.request.to),
       ...(after.clientReference ? { 'client-reference': after.clientReference } : {}),
       ...(after.groupId ? { 'group-id': after.groupId } : {}),
-      ...(typeof scheduleId === 'string' ? { 'schedule-id': scheduleId } : {}),
+      ...(scheduleId ? { 'schedule-id': scheduleId } : {}),
       ...(after.sendAt ? { 'send-at': after.sendAt } : {}),
       ...(after.sinchTrackingId ? { 'sinch-tracking-id': after.sinchTrackingId } : {}),
       timestamp: entry?.eventTime ?? entry?.at ?? after.updatedAt,

@@ -454,7 +454,12 @@ function replay(existing: RecurringSchedule, hash: string, now: Date): StoredRes
 export interface FiringDeps {
   readonly schedules: RecurringRepository;
   readonly teams: { getTeam(id: string): Promise<Team | undefined> };
-  readonly accept: (input: { team: Team; body: string; idempotencyKey: string }) => Promise<StoredResponse>;
+  readonly accept: (input: {
+    team: Team;
+    body: string;
+    idempotencyKey: string;
+    scheduleId?: string;
+  }) => Promise<StoredResponse>;
   readonly clock: Clock;
   readonly concurrency?: number;
   /**
@@ -513,6 +518,7 @@ export function fireRecurring(deps: FiringDeps) {
             team,
             body: JSON.stringify({ ...schedule.message, to }),
             idempotencyKey: `recurring:${schedule.id}:${scheduledTime}:${to}`,
+            scheduleId: schedule.id,
           });
           accepted += 1;
           return;
