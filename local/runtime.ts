@@ -10,9 +10,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
 import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
-import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
+import { WEBHOOK_EVENT_TYPES } from '../lambdas/domain/webhooks/event-types';
 import type {
   Context,
   DynamoDBBatchResponse,
@@ -116,8 +115,6 @@ export interface LocalGateway {
 }
 
 const PREFIX = 'mms-gateway-local';
-/** The events the webhook rule forwards to teams' webhooks (lib/constructs/event-routing.ts does the same). */
-const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
 const POSTBACK_TOKEN_ID = 'mms-gateway-local/postback-token';

@@ -16,6 +16,8 @@ import {
 import type { WebhookRetryQueue } from '../domain/webhooks/ports';
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
+import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoTeams } from '../adapters/dynamo-teams';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
 import { DynamoDeliveryLog } from '../adapters/dynamo-team-usage';
@@ -26,7 +28,7 @@ import { logger, metrics } from './observability';
 
 export { webhookQueueBody } from '../domain/webhooks/webhooks';
 
-const config = loadConfig(['messagesTable', 'teamsTable', 'controlTable']);
+const config = loadConfig(['messagesTable', 'teamsTable', 'controlTable', 'templatesTable']);
 const settings = loadWebhookSettings();
 
 const retryQueue: WebhookRetryQueue = {
@@ -41,6 +43,9 @@ const retryQueue: WebhookRetryQueue = {
   },
 };
 
+const templates = new DynamoTemplates(dynamo(), config.templatesTable);
+const teams = new DynamoTeams(dynamo(), config.teamsTable);
+
 const deliver = deliverWebhook({
   webhooks: new DynamoWebhooks(dynamo(), config.teamsTable),
   sender: new WebhookHttpClient({
@@ -53,6 +58,20 @@ const deliver = deliverWebhook({
   retry: settings.retry,
   urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
   log: new DynamoDeliveryLog(dynamo(), config.controlTable),
+  subjects: {
+    template: async (id) => {
+      const template = await templates.get(id);
+      return (
+        template && {
+          teamId: template.teamId,
+          history: template.history,
+          record: (entry) => templates.appendHistory(template.id, entry),
+        }
+      );
+    },
+    ownsSender: async (teamId, sender) =>
+      (await teams.getTeam(teamId))?.allowedSenders.includes(sender) === true,
+  },
 });
 
 async function processRecord(record: SQSRecord): Promise<void> {

@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_TYPES } from '../../lambdas/domain/webhooks/event-types';
 import { Aws, Duration } from 'aws-cdk-lib';
 import { Rule, type EventBus, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -13,13 +14,11 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
 import { SEND_REQUESTED_PATTERN } from '../../definitions/data-model';
-import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
-import { STATUS_EVENT_TYPES } from '../../lambdas/domain/messages/status-events';
 
 /** The gateway's own status events (messages and templates): the webhook rule's pattern (and the local bus's). */
 export const STATUS_CHANGED_PATTERN: { source: readonly string[]; 'detail-type': readonly string[] } = {
   source: [EVENT_SOURCE],
-  'detail-type': [...STATUS_EVENT_TYPES, INBOUND_RECEIVED],
+  'detail-type': WEBHOOK_EVENT_TYPES,
 };
 
 /**

@@ -23,6 +23,8 @@ export interface WebhookDeliveryProps {
   readonly messagesTable: ITable;
   /** And in the team's delivery log (GET /v2/team/webhook/deliveries). */
   readonly controlTable: ITable;
+  /** Template events go out only for a template of the event's team; their deliveries go in its history. */
+  readonly templatesTable: ITable;
 }
 
 /**
@@ -58,7 +60,8 @@ export class WebhookDelivery extends Construct {
     })
       .grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] })
       .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
-      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] })
+      .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] });
     props.queue.grantSendMessages(this.worker.role);
 
     this.worker.function.addEventSource(

@@ -306,6 +306,7 @@ export class StatelessStack extends Stack {
       teamsTable: tables.teams,
       messagesTable: tables.messages,
       controlTable: tables.control,
+      templatesTable: tables.templates,
     });
 
     this.functions = {

@@ -370,6 +370,23 @@ describe('deliverWebhook', () => {
       clock: { now: () => now },
       retry: { delaysSeconds: [10, 30], maxAgeSeconds: 120 },
       urlRules: { allowInsecureLocal: false },
+      subjects: {
+        // tpl_1 is alpha's template; alpha owns the sender 15550001000.
+        template: (id) =>
+          Promise.resolve(
+            id === 'tpl_1'
+              ? {
+                  teamId: options.messageTeam ?? 'alpha',
+                  history,
+                  record: (entry: HistoryEntry) => {
+                    history.push(entry);
+                    return Promise.resolve();
+                  },
+                }
+              : undefined,
+          ),
+        ownsSender: (team, sender) => Promise.resolve(team === 'alpha' && sender === '15550001000'),
+      },
     });
     return { deliver, history, posts, retries, setNow: (d: Date) => (now = d) };
   }
@@ -448,7 +465,7 @@ describe('deliverWebhook', () => {
     const gone = setup({ noMessage: true });
     expect(await gone.deliver(job())).toEqual({
       kind: 'ignored',
-      reason: 'no message of this team with this tracking-id',
+      reason: 'no message, template or sender of this team for this event',
     });
     expect(gone.posts).toHaveLength(0);
     const forged = setup();
@@ -463,5 +480,36 @@ describe('deliverWebhook', () => {
     const crossTeam = setup({ messageTeam: 'beta' });
     expect((await crossTeam.deliver(job())).kind).toBe('ignored');
     expect(crossTeam.posts).toHaveLength(0);
+  });
+
+  it('template events go out only for a template of the event team, inbound ones only for its own sender', async () => {
+    const templateEvent = (templateId: string) => ({
+      attempt: 1,
+      event: {
+        type: 'mms.template-status-changed',
+        time: t0.toISOString(),
+        detail: { 'event-id': `${templateId}:3:ready`, team: 'alpha', 'template-id': templateId },
+      },
+    });
+    const own = setup();
+    expect(await own.deliver(templateEvent('tpl_1'))).toEqual({ kind: 'delivered', attempt: 1 });
+    expect(own.history.map((h) => h.event)).toEqual(['webhook-delivered']);
+    expect((await own.deliver(templateEvent('tpl_2'))).kind).toBe('ignored');
+    const other = setup({ messageTeam: 'beta' });
+    expect((await other.deliver(templateEvent('tpl_1'))).kind).toBe('ignored');
+    expect(other.posts).toHaveLength(0);
+
+    const inbound = (to: string) => ({
+      attempt: 1,
+      event: {
+        type: 'mms.inbound-received',
+        time: t0.toISOString(),
+        detail: { 'event-id': `MO_1#N401#${to}`, team: 'alpha', 'inbound-id': 'MO_1', to },
+      },
+    });
+    const mo = setup();
+    expect(await mo.deliver(inbound('15550001000'))).toEqual({ kind: 'delivered', attempt: 1 });
+    expect((await mo.deliver(inbound('15550009999'))).kind).toBe('ignored');
+    expect(mo.posts).toHaveLength(1);
   });
 });

@@ -2,6 +2,25 @@
  * The ports of this capability: what its use cases need from the outside world. Adapters (lambdas/adapters/) implement them.
  */
 import type { DeliveryResult, WebhookJob } from './webhooks';
+import type { HistoryEntry } from '../messages/ports';
+
+/** What an event is about, read from the gateway's own tables, so a forged event is never signed. */
+export interface EventSubject {
+  readonly teamId: string;
+  /** The subject's history (webhook deliveries are recorded there), when it has one. */
+  readonly history: readonly HistoryEntry[];
+  record(entry: HistoryEntry): Promise<void>;
+}
+
+/**
+ * The subjects of the events that are not about a message: templates (`mms.template-status-changed`) and the
+ * senders of inbound messages (`mms.inbound-received`).
+ */
+export interface EventSubjects {
+  template(id: string): Promise<EventSubject | undefined>;
+  /** True when `sender` is one of the team's allowed senders now. */
+  ownsSender(teamId: string, sender: string): Promise<boolean>;
+}
 
 export interface WebhookSecret {
   readonly secret: string;

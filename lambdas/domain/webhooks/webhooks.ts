@@ -14,6 +14,8 @@ import type {
   WebhookSecret,
   WebhookSender,
 } from './ports';
+import type { EventSubject, EventSubjects } from './ports';
+import { INBOUND_RECEIVED } from '../consent/inbound';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../ports';
 import type { HistoryEntry, MessageRepository } from '../messages/ports';
@@ -368,6 +370,38 @@ export interface DeliverWebhookDeps {
   readonly urlRules: UrlRules;
   /** Where each attempt is recorded for the team (`GET /v2/team/webhook/deliveries`); optional. */
   readonly log?: DeliveryLog;
+  /** Templates and senders, for the events that are not about a message; without it only messages' go out. */
+  readonly subjects?: EventSubjects;
+}
+
+/**
+ * The gateway-owned thing an event is about, if it exists and belongs to `teamId`: the message
+ * (`tracking-id`), the template (`template-id`), or, for an inbound message, the team's own sender (`to`).
+ */
+async function subjectOf(
+  deps: DeliverWebhookDeps,
+  event: WebhookEvent,
+  teamId: string,
+): Promise<EventSubject | undefined> {
+  const { detail } = event;
+  const messageId = detail['tracking-id'];
+  if (typeof messageId === 'string') {
+    const message = await deps.messages.get(messageId);
+    if (!message) return undefined;
+    return {
+      teamId: message.teamId,
+      history: message.history,
+      record: (entry) => deps.messages.appendHistory(message.id, entry),
+    };
+  }
+  const templateId = detail['template-id'];
+  if (typeof templateId === 'string') return deps.subjects?.template(templateId);
+  const sender = detail.to;
+  if (event.type === INBOUND_RECEIVED && typeof sender === 'string' && deps.subjects) {
+    if (!(await deps.subjects.ownsSender(teamId, sender))) return undefined;
+    return { teamId, history: [], record: () => Promise.resolve() };
+  }
+  return undefined;
 }
 
 export type WebhookDeliveryResult =
@@ -405,17 +439,16 @@ export function deliverWebhook(deps: DeliverWebhookDeps) {
     const config = await deps.webhooks.webhookOf(teamId);
     if (!config) return { kind: 'no-webhook' };
 
-    const messageId = event.detail['tracking-id'];
-    const message = typeof messageId === 'string' ? await deps.messages.get(messageId) : undefined;
-    // Anyone in the account who may put events could forge one: sign and post only for a message that exists
-    // and belongs to the event's team (docs/security.md).
-    if (!message || message.teamId !== teamId) {
-      return { kind: 'ignored', reason: 'no message of this team with this tracking-id' };
+    // Anyone in the account who may put events could forge one: sign and post only for a message, template or
+    // sender that exists and belongs to the event's team (docs/security.md).
+    const subject = await subjectOf(deps, event, teamId);
+    if (!subject || subject.teamId !== teamId) {
+      return { kind: 'ignored', reason: 'no message, template or sender of this team for this event' };
     }
-    if (message.history.some((h) => h.event === WEBHOOK_HISTORY.delivered && h.ref === eventId)) {
+    if (subject.history.some((h) => h.event === WEBHOOK_HISTORY.delivered && h.ref === eventId)) {
       return { kind: 'already-delivered' };
     }
-    const record = (entry: HistoryEntry): Promise<void> => deps.messages.appendHistory(message.id, entry);
+    const record = (entry: HistoryEntry): Promise<void> => subject.record(entry);
 
     const startedAt = deps.clock.now();
     const firstAttemptAt = job.firstAttemptAt ? new Date(job.firstAttemptAt) : startedAt;
