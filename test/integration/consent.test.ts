@@ -19,6 +19,19 @@ import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
 import { CSV_HEADER } from '../../local/consent-cli';
 import { runTeamsCli } from '../../local/teams-cli';
 import { call, lookup, send, sendmms, SENDER, waitFor, waitForState } from './helpers';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
+
+/** The one `mms.status-changed` event that took `trackingId` to `failed` (the outbox publishes it). */
+const failedEvent = (trackingId: string) =>
+  waitFor(`the failed status event of ${trackingId}`, () => {
+    const events = gw.putEvents.filter(
+      (e) =>
+        e.detailType === STATUS_CHANGED &&
+        (e.detail as Record<string, unknown>)['tracking-id'] === trackingId &&
+        (e.detail as Record<string, unknown>)['new-state'] === 'failed',
+    );
+    return Promise.resolve(events.length > 0 ? events : undefined);
+  });
 
 const OTHER_SENDER = '15550001001';
 let gw: LocalGateway;
@@ -273,6 +286,9 @@ describe('an opt-out that arrives while the message waits', () => {
     const message = await waitForState(gw, trackingId, ['failed', 'submitted', 'sent', 'delivered']);
     expect(message).toMatchObject({ state: 'failed', 'last-error-code': 'GW-RECIPIENT-OPTED-OUT' });
     expect(gw.simulator.requests().some((r) => (r.body as { to?: unknown })?.to === recipient)).toBe(false);
+    const events = await failedEvent(trackingId);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail).toMatchObject({ 'new-state': 'failed', code: 'GW-RECIPIENT-OPTED-OUT' });
   });
 
   it('fails a scheduled message and one held by quiet hours, never sent', async () => {
@@ -318,6 +334,11 @@ describe('an opt-out that arrives while the message waits', () => {
     for (const to of [scheduledTo, quietTo]) {
       expect(gw.simulator.requests().some((r) => (r.body as { to?: unknown })?.to === to)).toBe(false);
     }
+    for (const id of [scheduledId, heldId]) {
+      const events = await failedEvent(id);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.detail).toMatchObject({ code: 'GW-RECIPIENT-OPTED-OUT' });
+    }
   }, 240_000);
 });
 
@@ -328,6 +349,8 @@ describe('E114 from Sinch', () => {
     expect(first.status).toBe(202);
     const message = await waitForState(gw, String(first.body['tracking-id']), ['failed']);
     expect(message['last-error-code']).toBe('E114');
+    const events = await failedEvent(String(first.body['tracking-id']));
+    expect(events[0]?.detail).toMatchObject({ code: 'E114' });
     const entry = await waitFor('the E114 entry', async () =>
       (await entriesOf()).find((e) => e.number === blacklisted),
     );
