@@ -102,6 +102,17 @@ export interface PacingRun extends Omit<RunAnalysis, 'perSecond'> {
     readonly failedConditionalWritesPerMessage: number;
     readonly sendPhaseByOperation: Record<string, number>;
     /**
+     * Capacity units per message that DynamoDB reported (`ReturnConsumedCapacity: TOTAL`, indexes included):
+     * preload (accept path), send phase (send worker, postbacks, status processor, webhook worker) and both
+     * (end to end). Failed conditional writes report none; they are counted as 1 WRU each in `failedWriteUnits`.
+     */
+    readonly capacityUnits: {
+      readonly wru: { readonly preload: number; readonly sendPhase: number; readonly endToEnd: number };
+      readonly rru: { readonly preload: number; readonly sendPhase: number; readonly endToEnd: number };
+      readonly failedWriteUnits: number;
+      readonly sendPhaseByOperation: Record<string, { readonly wru: number; readonly rru: number }>;
+    };
+    /**
      * Bucket writes per message sent (successful writes to the control table during the send phase: only the
      * bucket writes there then). A batch books its slots as one block, so a full batch of 10 costs 0.1; more
      * means re-reservations (a worker woke up late and took a new slot, or gave the message back), and each slot
@@ -234,6 +245,7 @@ function toRaw(
               Math.round((n / Math.max(1, analysis.accepted)) * 100) / 100,
             ]),
           ),
+          capacityUnits: capacityPerMessage(facts.dynamo, facts.submitted, analysis.accepted),
         }
       : null,
     hostLoad: facts.hostLoad ?? null,
@@ -244,6 +256,31 @@ function toRaw(
     run,
     requestTimesS: log.map((r) => seconds(r[0])),
     e113TimesS: log.filter((r) => r[1] === 'throttled' || r[2] === 'E113').map((r) => seconds(r[0])),
+  };
+}
+
+/** Consumed capacity units per message: preload per message queued, send phase per message sent. */
+function capacityPerMessage(
+  dynamo: { preload: DynamoCalls; send: DynamoCalls },
+  queued: number,
+  sent: number,
+): NonNullable<PacingRun['dynamoCalls']>['capacityUnits'] {
+  const per = (units: number, n: number) => Math.round((units / Math.max(1, n)) * 100) / 100;
+  const split = (preload: number, send: number) => ({
+    preload: per(preload, queued),
+    sendPhase: per(send, sent),
+    endToEnd: Math.round((per(preload, queued) + per(send, sent)) * 100) / 100,
+  });
+  return {
+    wru: split(dynamo.preload.writeUnits, dynamo.send.writeUnits),
+    rru: split(dynamo.preload.readUnits, dynamo.send.readUnits),
+    failedWriteUnits: per(dynamo.send.failedWriteUnits + dynamo.preload.failedWriteUnits, sent),
+    sendPhaseByOperation: Object.fromEntries(
+      Object.entries(dynamo.send.unitsByOperation).map(([op, u]) => [
+        op,
+        { wru: per(u.wru, sent), rru: per(u.rru, sent) },
+      ]),
+    ),
   };
 }
 
@@ -451,6 +488,8 @@ function printRuns(runs: readonly PacingRun[]): string {
       { header: 'e2e to Sinch/s' },
       { header: 'e2e to terminal/s' },
       { header: 'DDB calls/msg' },
+      { header: 'WRU/msg' },
+      { header: 'RRU/msg' },
       { header: 'bucket writes/msg' },
       { header: 'loop delay p99' },
       { header: 'verdict', align: 'left' },
@@ -471,6 +510,8 @@ function printRuns(runs: readonly PacingRun[]): string {
       r.dynamoCalls
         ? `${fixed(r.dynamoCalls.preloadPerMessage, 1)}+${fixed(r.dynamoCalls.sendPhasePerMessage, 1)}`
         : null,
+      fixed(r.dynamoCalls?.capacityUnits.wru.endToEnd, 1),
+      fixed(r.dynamoCalls?.capacityUnits.rru.endToEnd, 1),
       fixed(r.dynamoCalls?.slotsReservedPerMessage, 2),
       fixed(r.hostLoad?.eventLoopDelayMs.p99, 0),
       r.verdict,

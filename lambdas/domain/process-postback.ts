@@ -8,6 +8,7 @@
  */
 import type { MessageRepository, Clock } from './ports';
 import { isTemplatePostbackCode } from './status';
+import { findMessageOfPostback } from './postbacks/correlation';
 import {
   applyPostbackToMessage,
   readPostback,
@@ -62,7 +63,8 @@ export function processPostback(deps: ProcessPostbackDeps) {
       return 'ignored';
     }
     const postback = readPostback((parsed ?? {}) as Record<string, unknown>);
-    if (!postback.trackingId || !postback.code) {
+    const trackingId = postback.trackingId;
+    if (!trackingId || !postback.code) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';
     }
@@ -77,7 +79,7 @@ export function processPostback(deps: ProcessPostbackDeps) {
     }
 
     for (let round = 0; round < 10; round += 1) {
-      const message = await deps.messages.findBySinchTrackingId(postback.trackingId);
+      const message = await findMessageOfPostback(deps.messages, { ...postback, trackingId });
       if (!message) {
         const ageMs = deps.clock.now().getTime() - Date.parse(stored.receivedAt);
         const state = ageMs >= deps.correlationWindowMs ? 'orphan' : 'pending';

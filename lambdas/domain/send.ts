@@ -19,6 +19,7 @@ import type {
 } from './ports';
 import { isSendable } from './status';
 import { isTemplateId, type TemplateRepository } from './templates';
+import { withCorrelationReference } from './postbacks/correlation';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 
@@ -103,7 +104,7 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
     attempts: m.attempts,
     sendable: isSendable(m.state) || due,
     ...(unrecorded !== undefined ? { unrecordedAttemptAt: unrecorded } : {}),
-    body: { ...m.request },
+    body: withCorrelationReference(m.request, id),
     claim: (attempts, history) =>
       deps.messages.transition(
         id,

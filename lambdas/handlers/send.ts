@@ -14,7 +14,7 @@ import { batchPacer, maxLatenessMs } from '../domain/rate-limit';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
-import { DynamoMessageRepository } from '../adapters/message-repository';
+import { CoalescedMessageRepository } from '../adapters/coalesced-message-reads';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
@@ -49,7 +49,8 @@ const pacerSettings = {
 
 const pacer = new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings);
 const deps = {
-  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+  // The batch's records read their messages in one BatchGetItem.
+  messages: new CoalescedMessageRepository(dynamo(), config.messagesTable),
   templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   pacer,

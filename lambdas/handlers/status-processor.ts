@@ -15,9 +15,9 @@ import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { DynamoMessageRepository } from '../adapters/message-repository';
+import { CoalescedMessageRepository } from '../adapters/coalesced-message-reads';
 import { systemClock } from '../adapters/system';
-import { processPostback } from '../domain/process-postback';
+import { processPostback, type PostbackStore } from '../domain/process-postback';
 import { templatePostbacks } from '../domain/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
 import { logger, metrics } from './observability';
@@ -30,19 +30,55 @@ const config = loadConfig([
   'correlationWindowSeconds',
 ]);
 
-export const applyStoredPostback = processPostback({
-  messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
-  store: new DynamoPostbacks(dynamo(), config.postbacksTable),
+const postbacks = new DynamoPostbacks(dynamo(), config.postbacksTable);
+const deps = {
+  // The batch's records read their messages in one BatchGetItem.
+  messages: new CoalescedMessageRepository(dynamo(), config.messagesTable),
+  store: postbacks,
   events: new EventBridgePublisher(eventBridge(), config.eventBusName),
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
-});
+};
+export const applyStoredPostback = processPostback(deps);
 
-async function processRecord(record: DynamoDBRecord): Promise<void> {
+/**
+ * The use case for one stream batch: the `applied` marks are collected and written together at the end of the
+ * batch (BatchWriteItem, 25 a call) instead of one UpdateItem per postback. If that write fails, the postbacks stay
+ * `received` and the sweep applies them again later, which changes nothing (an applied postback is recognised).
+ */
+function batchApplier() {
+  const images = new Map<string, Record<string, unknown>>();
+  const applied: Array<Record<string, unknown>> = [];
+  const store: PostbackStore = {
+    list: (...args) => postbacks.list(...args),
+    mark: async (pk, state, detail) => {
+      const image = images.get(pk);
+      if (state === 'applied' && image) applied.push(image);
+      else await postbacks.mark(pk, state, detail);
+    },
+  };
+  return {
+    apply: processPostback({ ...deps, store }),
+    images,
+    flush: async () => {
+      try {
+        await postbacks.markAppliedAll(applied);
+      } catch (error) {
+        logger.warn('applied marks not written; the sweep will re-apply these postbacks', {
+          error,
+          count: applied.length,
+        });
+      }
+    },
+  };
+}
+
+async function processRecord(batch: ReturnType<typeof batchApplier>, record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return; // only new postbacks
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
-  const state = await applyStoredPostback({
+  batch.images.set(String(item.pk), item);
+  const state = await batch.apply({
     pk: String(item.pk),
     body: String(item.body),
     receivedAt: String(item.receivedAt),
@@ -56,8 +92,14 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
+    const batch = batchApplier();
     // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
-      context,
-    });
+    const response = await processPartialResponse(
+      event,
+      (record: DynamoDBRecord) => processRecord(batch, record),
+      new BatchProcessor(EventType.DynamoDBStreams),
+      { context },
+    );
+    await batch.flush();
+    return response;
   });

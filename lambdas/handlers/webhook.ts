@@ -15,6 +15,7 @@ import {
   MAX_RETRY_DELAY_SECONDS,
   parseWebhookQueueBody,
   webhookRetryBody,
+  type WebhookDirectory,
   type WebhookJob,
   type WebhookRetryQueue,
 } from '../domain/webhooks';
@@ -43,8 +44,9 @@ const retryQueue: WebhookRetryQueue = {
   },
 };
 
-const deliver = deliverWebhook({
-  webhooks: new DynamoWebhooks(dynamo(), config.teamsTable),
+const webhooks = new DynamoWebhooks(dynamo(), config.teamsTable);
+const deps = {
+  webhooks,
   sender: new WebhookHttpClient({
     timeoutMs: settings.timeoutMs,
     blockPrivateAddresses: !settings.allowInsecureLocal,
@@ -54,9 +56,31 @@ const deliver = deliverWebhook({
   clock: systemClock,
   retry: settings.retry,
   urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
-});
+};
 
-async function processRecord(record: SQSRecord): Promise<void> {
+/**
+ * The delivery use case for one SQS batch: a team's webhook is read once per batch (its events come in bursts,
+ * two or more per message), not once per event. A change still applies from the next batch on.
+ */
+function batchDeliverer() {
+  const read = new Map<string, ReturnType<WebhookDirectory['webhookOf']>>();
+  return deliverWebhook({
+    ...deps,
+    webhooks: {
+      webhookOf: (teamId) => {
+        let config = read.get(teamId);
+        if (!config) {
+          config = webhooks.webhookOf(teamId);
+          read.set(teamId, config);
+          config.catch(() => read.delete(teamId)); // a failed read is retried by the next event
+        }
+        return config;
+      },
+    },
+  });
+}
+
+async function processRecord(deliver: ReturnType<typeof deliverWebhook>, record: SQSRecord): Promise<void> {
   let job: WebhookJob;
   try {
     job = parseWebhookQueueBody(record.body);
@@ -97,5 +121,11 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(async (event, context) => {
     metrics.addMetric('WebhookBatchRecords', MetricUnit.Count, event.Records.length);
     // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context });
+    const deliver = batchDeliverer();
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => processRecord(deliver, record),
+      new BatchProcessor(EventType.SQS),
+      { context },
+    );
   });

@@ -25,7 +25,8 @@ export type HandlerName =
   | 'webhook';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type ItemAction =
+  'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchGetItem' | 'BatchWriteItem';
 
 /** What every gateway function of a deployment shares. */
 export interface FunctionDefaults {

@@ -68,7 +68,9 @@ export class SendPipeline extends Construct {
       },
     });
     this.send
-      .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
+      .grantTable('messagesTable', props.messagesTable, {
+        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+      })
       .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] })
       .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem'] });
     props.sinchSecret.grantRead(this.send.role);

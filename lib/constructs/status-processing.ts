@@ -62,11 +62,11 @@ export class StatusProcessing extends Construct {
     });
     this.processor
       .grantTable('messagesTable', props.messagesTable, {
-        items: ['GetItem', 'UpdateItem'],
+        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
         queryIndexes: [INDEX.messagesBySinchTrackingId],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
-      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] });
+      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem', 'BatchWriteItem'] });
     props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {
@@ -108,7 +108,7 @@ export class StatusProcessing extends Construct {
     });
     this.sweep
       .grantTable('messagesTable', props.messagesTable, {
-        items: ['GetItem', 'UpdateItem'],
+        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
         queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)

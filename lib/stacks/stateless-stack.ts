@@ -115,7 +115,7 @@ export class StatelessStack extends Stack {
       defaults,
     })
       .grantTable('messagesTable', tables.messages, {
-        items: ['GetItem'],
+        items: ['GetItem', 'BatchGetItem'],
         queryIndexes: [INDEX.messagesByClientReference],
       })
       .grantTable('templatesTable', tables.templates, {
