@@ -23,6 +23,8 @@ export interface GatewayHostOptions {
    * fill the queue through the API first and then measure sending alone.
    */
   readonly holdSendWorkers?: boolean;
+  /** Messages per send batch (the send Lambda's SQS batch size; 1–100). */
+  readonly sendBatchSize?: number;
   readonly simulator?: SimulatorOptionsInput;
   readonly env?: Record<string, string>;
 }
@@ -194,6 +196,7 @@ async function start(options: GatewayHostOptions) {
   const gatewayOptions: LocalGatewayOptions = {
     accountTps: options.accountTps,
     sendWorkers: options.holdSendWorkers ? 0 : options.sendWorkers,
+    ...(options.sendBatchSize ? { sendBatchSize: options.sendBatchSize } : {}),
     // The sweep is a once-a-minute job in AWS; locally it would run every second and compete for the CPU.
     sweepIntervalMs: 0,
     logLevel: 'ERROR',
@@ -254,7 +257,7 @@ async function start(options: GatewayHostOptions) {
       queueUrl: gw.queues.send,
       queueArn: Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:send',
       handler: send,
-      batchSize: 10,
+      batchSize: options.sendBatchSize ?? 10,
       concurrency: options.sendWorkers,
       waitTimeSeconds: 1,
     });

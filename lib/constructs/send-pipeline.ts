@@ -18,6 +18,7 @@ export interface SendPipelineProps {
     | 'pacerMaxWaitMs'
     | 'accountTps'
     | 'tpsSafetyFactor'
+    | 'pacerCeilingFactor'
     | 'maxAttempts'
     | 'ambiguousTimeoutPolicy'
     | 'sendBatchSize'
@@ -63,6 +64,7 @@ export class SendPipeline extends Construct {
         pacerMaxWaitMs: String(config.pacerMaxWaitMs),
         accountTps: String(config.accountTps),
         tpsSafetyFactor: String(config.tpsSafetyFactor),
+        pacerCeilingFactor: String(config.pacerCeilingFactor),
         maxAttempts: String(config.maxAttempts),
         ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
       },
@@ -80,6 +82,8 @@ export class SendPipeline extends Construct {
     this.send.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: config.sendBatchSize,
+        // SQS batches above 10 need a batching window.
+        ...(config.sendBatchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
         maxConcurrency: config.sendMaxConcurrency,
         reportBatchItemFailures: true,
       }),
