@@ -247,7 +247,9 @@ async function sleepUntilSlot(
     const wait = slotStart - deps.clock.now().getTime();
     if (wait > 0) await deps.clock.sleep(wait);
     const lateness = deps.clock.now().getTime() - slotStart;
-    if (lateness <= deps.maxLatenessMs || round >= 3) return { ok: true };
+    if (lateness <= deps.maxLatenessMs) return { ok: true };
+    // Late again and again (a stalled host): sending now would bunch with the sends of the slots after it.
+    if (round >= 3) return { ok: false, retryAfterMs: 1000 };
     const next = await deps.pacer.reserve(deps.clock.now().getTime());
     if (!next.ok) return next;
     slotStart = next.sendAtMs;
