@@ -84,6 +84,8 @@ interface Submission {
   ): Promise<void>;
   failed(attempts: number, code: string, info: string, entry: HistoryEntry): Promise<void>;
   note(entry: HistoryEntry): Promise<void>;
+  /** Gives back a claimed attempt that never reached Sinch (its number is used again by the next one). */
+  release(attempts: number, entry: HistoryEntry): Promise<boolean>;
 }
 
 /** EventBridge Scheduler fires within a second of the time; anything earlier is a stale, moved schedule. */
@@ -126,6 +128,12 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
       );
     },
     note: (entry) => deps.messages.appendHistory(id, entry),
+    release: (attempts, history) =>
+      deps.messages.transition(
+        id,
+        { state: 'submitting', attempts },
+        { state: 'submitting', attempts: attempts - 1, history },
+      ),
   };
 }
 
@@ -163,6 +171,12 @@ async function loadTemplate(deps: SendDeps, id: string): Promise<Submission | un
       );
     },
     note: (entry) => deps.templates.appendHistory(id, entry),
+    release: (attempts, history) =>
+      deps.templates.transition(
+        id,
+        { state: 'submitting', attempts },
+        { state: 'submitting', attempts: attempts - 1, history },
+      ),
   };
 }
 
@@ -221,10 +235,11 @@ export function sendQueuedMessage(deps: SendDeps) {
     const onTime = await sleepUntilSlot(deps, slot.sendAtMs);
     if (!onTime.ok) {
       const afterSeconds = Math.max(1, Math.ceil(onTime.retryAfterMs / 1000));
-      await submission.note({
+      // Nothing went to Sinch: the attempt is given back, so pacing never uses up a message's attempts.
+      await submission.release(attempts, {
         at: deps.clock.now().toISOString(),
         event: 'deferred',
-        detail: `send slot missed and the bucket is booked ahead; retry in ${afterSeconds} s`,
+        detail: `send slot missed; retry in ${afterSeconds} s`,
       });
       await deps.queue.retryLater(id, afterSeconds);
       return { kind: 'retry', afterSeconds, reason: 'pacing' };

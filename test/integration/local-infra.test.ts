@@ -101,13 +101,17 @@ describe('DynamoDB Local and the tables of lib/data-model.ts', () => {
         name: i.IndexName,
         keys: i.KeySchema?.map((k) => k.AttributeName),
         projection: i.Projection?.ProjectionType,
+        attributes: [...(i.Projection?.NonKeyAttributes ?? [])].sort(),
       }));
       expect(indexes.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual(
         def.globalSecondaryIndexes
           .map((i) => ({
             name: i.indexName,
             keys: [i.partitionKey.name, ...('sortKey' in i ? [i.sortKey.name] : [])],
-            projection: 'ALL',
+            // Narrow where the model says so (decision 0016), else every attribute.
+            projection: 'projection' in i ? i.projection.type : 'ALL',
+            attributes:
+              'projection' in i && i.projection.type === 'INCLUDE' ? [...i.projection.attributes].sort() : [],
           }))
           .sort((a, b) => a.name.localeCompare(b.name)),
       );
