@@ -97,12 +97,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(async (event, context) => {
     metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
     // The batch's records book their send slots as one block (one write for the batch).
-    // The lateness a send may have shrinks as the paced share nears the limit (0.98: 5 ms; 0.9: 28 ms).
-    const send = sendQueuedMessage({
-      ...deps,
-      pacer: batchPacer(pacer, event.Records.length),
-      maxLatenessMs: maxLatenessMs({ ...pacerSettings, safetyFactor: pacer.factorAt(Date.now()) }),
-    });
+    const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
     // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
     return processPartialResponse(
       event,
