@@ -24,7 +24,38 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@middy/*', '../adapters/*', '../handlers/*'] },
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            '@middy/*',
+            '../adapters/*',
+            '../handlers/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Shared definitions (data model, routes, environment names) are pure data that Lambda code and the
+    // infrastructure both read: no AWS SDK, no CDK, nothing from the layers that read them.
+    files: ['definitions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            'constructs',
+            '@middy/*',
+            '../lambdas/*',
+            '../lib/*',
+            '../local/*',
+          ],
+        },
       ],
     },
   },

@@ -9,8 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { isInternationalNumber, isShortCode } from '../lambdas/domain/phone';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from './data-model';
+import { isInternationalNumber, isShortCode } from '../lambdas/domain/sinch/phone';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../definitions/data-model';
+import { TEAM_ID_PATTERN, TEAM_ID_RULE } from '../lambdas/domain/teams/team-id';
 
 /** The project root (the folder holding cdk.json, config/ and lambdas/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,9 +56,15 @@ const sender = z
     error: 'must be a short code (5-6 digits) or an international number without + (8-15 digits)',
   });
 
-const teamId = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of a-z, 0-9, _ and -' });
+const keywordList = z
+  .array(
+    z.string().regex(/^[A-Za-z0-9]{1,20}$/, { error: 'keywords are single words of letters and digits' }),
+    {
+      error: 'must be a list of keywords',
+    },
+  )
+  .min(1, { error: 'must list at least one keyword' });
+const teamId = z.string({ error: 'must be a string' }).regex(TEAM_ID_PATTERN, { error: TEAM_ID_RULE });
 
 const team = z
   .object({
@@ -87,6 +94,9 @@ const eventProducer = z
   .refine((p) => /^\d{12}$/.test(p) || /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(p), {
     error: 'must be a 12-digit account id or an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
   });
+
+/** The widest postback source ranges accepted without `postbackAllowWideCidrs`. */
+export const MIN_POSTBACK_PREFIX = { ipv4: 16, ipv6: 32 } as const;
 
 /** Lambda allows 4 KB of environment per function; the EVENT_SOURCES JSON gets at most this share of it. */
 export const EVENT_SOURCES_MAX_JSON_BYTES = 2048;
@@ -119,6 +129,14 @@ export const gatewayConfigSchema = z
     sinchServiceId: nonEmpty.optional(),
     /** Refuse requests without a service-id (when no sinchServiceId default is configured). */
     requireServiceId: bool.default(false),
+    /** Media preflight of teams without their own `media-check` (docs/decisions/0015). */
+    mediaCheckDefault: z
+      .enum(['off', 'warn', 'enforce'], { error: 'must be off, warn or enforce' })
+      .default('warn'),
+    /** The media preflight's time budget per request, in ms. */
+    mediaCheckBudgetMs: int(100, 20_000).default(2_500),
+    /** The account's default validity-period of messages in seconds (a team's default or the request wins). */
+    validityPeriodSeconds: int(60, 259_200).default(86_400),
     /** Time the send Lambda waits for Sinch's answer. */
     sinchTimeoutMs: int(1000, 20_000).default(10_000),
     /** Longest wait of a send Lambda for its slot of the account's throughput. */
@@ -158,8 +176,56 @@ export const gatewayConfigSchema = z
 
     /** Seconds a team's key lookup is cached (API Gateway authorizer cache and the authorizer's own). */
     authCacheSeconds: int(0, 60).default(60),
+    /** How long a team's old key keeps working after `POST /v2/team/keys/rotate` (seconds, at most 30 days). */
+    keyRotationGraceSeconds: int(0, 30 * 86_400).default(86_400),
+    /** Per-message prices for the estimated cost of `GET /v2/usage` (billed as MMS, or delivered as SMS). */
+    usagePrices: z
+      .object({
+        currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code' })
+          .default('USD'),
+        mms: z.number().min(0).default(0.02),
+        sms: z.number().min(0).default(0.0079),
+      })
+      .strict()
+      .default({ currency: 'USD', mms: 0.02, sms: 0.0079 }),
     /** Largest POST body the ingest API accepts (enforced by its WAF; at most 64 KiB). */
     ingestMaxBodyBytes: int(1024, 65_536).default(65_536),
+    /**
+     * Who can reach the ingest API: `private` (PRIVATE endpoint, resource policy on aws:SourceVpce), `allowlist`
+     * (regional endpoint, resource policy and WAF on source CIDRs) or `public` (key only; not for prod).
+     */
+    ingestAccess: z
+      .discriminatedUnion(
+        'mode',
+        [
+          z.object({ mode: z.literal('public') }).strict(),
+          z
+            .object({
+              mode: z.literal('allowlist'),
+              sourceCidrs: z.array(cidr, { error: 'must be a list of CIDRs' }).min(1, {
+                error: 'must list at least one CIDR',
+              }),
+            })
+            .strict(),
+          z
+            .object({
+              mode: z.literal('private'),
+              vpcEndpointIds: z
+                .array(
+                  z.string().regex(/^vpce-[0-9a-f]{8,17}$/, { error: 'must be VPC endpoint ids (vpce-…)' }),
+                )
+                .min(1, { error: 'must list at least one VPC endpoint id' }),
+            })
+            .strict(),
+        ],
+        { error: 'must be {"mode":"private"|"allowlist"|"public", …}' },
+      )
+      .default({ mode: 'public' }),
+    /** WAF rate limits of the ingest API: requests per 5 minutes per source IP and per x-api-key value. */
+    ingestRateLimitPer5MinPerIp: int(100, 2_000_000_000).default(30_000),
+    ingestRateLimitPer5MinPerKey: int(100, 2_000_000_000).default(30_000),
     /** Ingest API stage throttling (requests per second, burst). */
     ingestRateLimit: positiveNumber.default(100),
     ingestBurstLimit: int(1, 100_000).default(200),
@@ -169,10 +235,12 @@ export const gatewayConfigSchema = z
       .array(cidr, { error: 'must be a list of CIDRs' })
       .min(1, { error: 'must list at least one CIDR (the WAF blocks everything else)' }),
     /**
-     * Name of an existing Secrets Manager secret holding a token that Sinch sends as `?token=` in the postback
-     * URL. Optional defence in depth besides the IP allowlist.
+     * Name of an existing Secrets Manager secret holding the token (16+ characters) that Sinch sends as `?token=`
+     * in the postback URL. Required: read by the postback Lambda at run time (current and previous value).
      */
-    postbackSharedSecretName: nonEmpty.optional(),
+    postbackSharedSecretName: nonEmpty,
+    /** Accept postbackSourceCidrs wider than /16 (IPv4) or /32 (IPv6); only with a documented reason. */
+    postbackAllowWideCidrs: bool.default(false),
     /** Requests per 5 minutes one source IP may make to the postback API before WAF blocks it. */
     postbackRateLimitPer5Min: int(10, 2_000_000_000).optional(),
     /** Postback API stage throttling (requests per second, burst). */
@@ -184,6 +252,20 @@ export const gatewayConfigSchema = z
     correlationWindowSeconds: int(60, 7 * 24 * 3600).optional(),
     /** Age after which a submitted message without a final postback becomes `unknown`. */
     unknownAfterSeconds: int(3600, 30 * 24 * 3600).optional(),
+
+    /**
+     * Consent keywords of inbound messages, replacing the defaults list by list (docs/decisions/0014):
+     * optOut (STOP, …), optOutAll (STOPALL), optIn (START, UNSTOP, YES), help (HELP, INFO). Passed as
+     * CONSENT_KEYWORDS to the status processor.
+     */
+    consentKeywords: z
+      .strictObject({
+        optOut: keywordList.optional(),
+        optOutAll: keywordList.optional(),
+        optIn: keywordList.optional(),
+        help: keywordList.optional(),
+      })
+      .optional(),
 
     /** Teams to create with the teams CLI (their keys are never in config). */
     teams: z.array(team, { error: 'must be a list of teams' }).default([]),
@@ -227,6 +309,26 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .default({}),
+
+    /**
+     * Optional stable URL for teams: an API Gateway custom domain (regional, TLS 1.2) mapped to the ingest API,
+     * with an ACM certificate of the same region. Without it the URL is the execute-api one (IngestApiUrl).
+     */
+    customDomain: z
+      .object({
+        domainName: z
+          .string({ error: 'must be a host name such as mms.example.com' })
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            error: 'must be a lower-case host name such as mms.example.com',
+          }),
+        certificateArn: z
+          .string({ error: 'must be an ACM certificate ARN' })
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+            error: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+          }),
+      })
+      .strict()
+      .optional(),
 
     /** Who receives the alarms (SNS email subscription; confirm the e-mail after the first deploy). */
     alarmEmail: z.email({ error: 'must be an e-mail address' }),
@@ -281,6 +383,25 @@ export const gatewayConfigSchema = z
         code: 'custom',
         path: ['sinchTimeoutMs'],
         message: `sinchTimeoutMs + pacerMaxWaitMs must be at most ${budgetMs} (the send Lambda runs ${SEND_FUNCTION_TIMEOUT_SECONDS} s)`,
+      });
+    }
+    if (c.stage === 'prod' && c.ingestAccess.mode === 'public') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingestAccess', 'mode'],
+        message: 'must be "private" or "allowlist" for the prod stage',
+      });
+    }
+    if (!c.postbackAllowWideCidrs) {
+      c.postbackSourceCidrs.forEach((range, i) => {
+        const min = range.includes(':') ? MIN_POSTBACK_PREFIX.ipv6 : MIN_POSTBACK_PREFIX.ipv4;
+        if (Number(range.split('/')[1]) < min) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['postbackSourceCidrs', i],
+            message: `must be /${min} or narrower (set postbackAllowWideCidrs to force a wider range)`,
+          });
+        }
       });
     }
     const ids = c.teams.map((t) => t.id);

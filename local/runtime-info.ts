@@ -10,6 +10,7 @@ export interface RuntimeInfo {
   readonly eventBusName: string;
   readonly teamsTable: string;
   readonly postbacksTable: string;
+  readonly suppressionsTable?: string;
 }
 
 export const RUNTIME_INFO_FILE = join(import.meta.dirname, '..', '.local-data', 'runtime.json');
@@ -32,7 +33,10 @@ export const removeRuntimeInfo = (): void => rmSync(RUNTIME_INFO_FILE, { force: 
  */
 export function cliDynamo(
   flags: { table?: string | undefined; endpoint?: string | undefined; region?: string | undefined },
-  which: { envVar: 'TEAMS_TABLE' | 'POSTBACKS_TABLE'; local: 'teamsTable' | 'postbacksTable' },
+  which: {
+    envVar: 'TEAMS_TABLE' | 'POSTBACKS_TABLE' | 'SUPPRESSIONS_TABLE';
+    local: 'teamsTable' | 'postbacksTable' | 'suppressionsTable';
+  },
 ): { table: string | undefined; client: DynamoDBClient } {
   const local = readRuntimeInfo();
   const table = flags.table ?? process.env[which.envVar] ?? local?.[which.local];

@@ -10,11 +10,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_SOURCE } from '../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../lambdas/domain/postbacks';
-import { webhookQueueBody } from '../lambdas/domain/webhooks';
+import { STATUS_CHANGED } from '../lambdas/domain/postbacks/parsing';
+import { webhookQueueBody } from '../lambdas/domain/webhooks/webhooks';
+import { INBOUND_RECEIVED } from '../lambdas/domain/consent/inbound';
 import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
@@ -22,19 +21,24 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { EventEmitter } from 'node:events';
-import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../lib/data-model';
-import { ENV } from '../lambdas/adapters/config';
-import { DynamoTeams } from '../lambdas/adapters/dynamo-teams';
-import { errorBody, type ErrorCode } from '../lambdas/domain/errors';
-import { createLambdaContext, startApiGateway, type Route } from './infra/api-gateway';
+import { physicalName, SEND_REQUESTED_PATTERN, TABLES } from '../definitions/data-model';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../definitions/environment';
+import { DynamoTeams, TeamExistsError } from '../lambdas/adapters/dynamo-teams';
+import { createLambdaContext } from './infra/lambda-context';
+import { startApiGateway, type Route } from './infra/api-gateway';
+import { localGatewayResponses, localRoutes, type ApiHandler } from './infra/ingest-routes';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConsole } from '../console/build.mjs';
 import { startAwsEndpoints, type LocalEvent } from './infra/aws-endpoints';
 import { startDynamoDbLocal } from './infra/dynamodb-local';
 import { freePort } from './infra/ports';
 import { startSqsPoller } from './infra/sqs-poller';
 import { startStreamPoller } from './infra/stream-poller';
 import { startSchedulerEndpoint, type SchedulerEndpoint } from './infra/scheduler-endpoint';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../lambdas/adapters/eventbridge-scheduler';
 import { createQueues, startSqsLocal } from './infra/sqs-local';
+import { startMediaSandbox, type MediaSandbox } from './media-sandbox';
 import { createTables } from './infra/tables';
 import {
   startSinchSimulator,
@@ -71,6 +75,8 @@ export interface LocalGatewayOptions {
   readonly env?: Record<string, string>;
   /** How often the sweep runs (default 1000 ms locally; every minute in AWS). 0 = only when `runSweep()` is called. */
   readonly sweepIntervalMs?: number;
+  /** The postback token Sinch must give as `?token=` (a local Secrets Manager secret); default: none required. */
+  readonly postbackToken?: string;
   /** Handler log level (default WARN; `npm start` uses INFO). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -84,6 +90,8 @@ export interface LocalGateway {
   readonly queues: { send: string; sendDlq: string; webhook: string; events: string };
   /** The local EventBridge Scheduler: what it fired, and `fireNow` to fire a schedule's next occurrence now. */
   readonly scheduler: SchedulerEndpoint;
+  /** Sample media files on 127.0.0.1, the only media host the local runtime allows (local/media-sandbox.ts). */
+  readonly media: MediaSandbox;
   readonly dynamoEndpoint: string;
   /** The local EventBridge (and Secrets Manager) endpoint: put `mms.send-requested` events here. */
   readonly eventsEndpoint: string;
@@ -94,6 +102,9 @@ export interface LocalGateway {
   /** Events put on the gateway's bus (the local EventBridge endpoint): 'event' for each. */
   readonly events: EventEmitter<{ event: [LocalEvent] }>;
   readonly putEvents: readonly LocalEvent[];
+  /** Stops the send workers (messages wait in the queue) until `startSendWorkers`. */
+  stopSendWorkers(): Promise<void>;
+  startSendWorkers(): void;
   /** Stops the send workers (abandon: as if they crashed mid-batch) and starts them again. */
   restartSendWorkers(options?: { abandon?: boolean }): Promise<void>;
   /** Stops the status processor (the stream poller); `startStatusProcessor` starts it again where it stopped. */
@@ -107,10 +118,11 @@ export interface LocalGateway {
 }
 
 const PREFIX = 'mms-gateway-local';
+/** The events the webhook rule forwards to teams' webhooks (lib/constructs/event-routing.ts does the same). */
+const WEBHOOK_EVENT_TYPES: readonly string[] = [STATUS_CHANGED, INBOUND_RECEIVED];
 const SECRET_ID = 'mms-gateway-local/sinch-api-key';
 const SIMULATOR_KEY = 'local-sinch-account-key';
-
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+const POSTBACK_TOKEN_ID = 'mms-gateway-local/postback-token';
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const stops: Array<() => Promise<void>> = [];
@@ -132,15 +144,26 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     };
     const sqsLocal = await startSqsLocal({});
     stops.push(() => sqsLocal.stop());
-    const aws = await startAwsEndpoints({ secrets: { [SECRET_ID]: SIMULATOR_KEY } });
+    const aws = await startAwsEndpoints({
+      secrets: {
+        [SECRET_ID]: SIMULATOR_KEY,
+        ...(options.postbackToken ? { [POSTBACK_TOKEN_ID]: options.postbackToken } : {}),
+      },
+    });
     stops.push(() => aws.stop());
+
+    const media = await startMediaSandbox();
+    stops.push(() => media.stop());
 
     const postbackPort = options.postbackPort ?? (await freePort());
     const postbackUrl = `http://127.0.0.1:${postbackPort}/postbacks/mms`;
     const simulator = await startSinchSimulator({
       apiKey: SIMULATOR_KEY,
       tps: accountTps,
-      postbackUrl,
+      // Sinch is given the postback URL with the token, as in a deployment.
+      postbackUrl: options.postbackToken
+        ? `${postbackUrl}?token=${encodeURIComponent(options.postbackToken)}`
+        : postbackUrl,
       ...(options.simulatorPort ? { port: options.simulatorPort } : {}),
       ...options.simulator,
     });
@@ -226,12 +249,23 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       [ENV.authCacheSeconds]: '60',
       [ENV.webhookQueueUrl]: queues.webhook.url,
       [ENV.webhookAllowInsecureLocal]: 'true',
+      [ENV.suppressionsTable]: tables.suppressions,
+      [ENV.mediaCacheTable]: tables.media,
+      // Off by default locally: examples and tests use https://example.com/… media, which a local run must never
+      // fetch (tests talk to loopback only). Teams turn it on with `npm run teams -- settings <team> media-check=…`.
+      [ENV.mediaCheckDefault]: 'off',
+      [ENV.mediaLocalOrigins]: media.origin,
+      ...(options.postbackToken ? { [ENV.postbackTokenSecretId]: POSTBACK_TOKEN_ID } : {}),
       ...options.env,
     });
 
     const teams = new DynamoTeams(db, tables.teams);
     const apiKey = options.apiKey ?? process.env.MMS_LOCAL_API_KEY ?? LOCAL_TEAM.apiKey;
-    await teams.addTeam(LOCAL_TEAM, apiKey);
+    // A persisted database (npm start --persist) already has the team: keep it, make sure the key works.
+    await teams.addTeam(LOCAL_TEAM, apiKey).catch(async (error: unknown) => {
+      if (!(error instanceof TeamExistsError)) throw error;
+      await teams.addKey(LOCAL_TEAM.id, apiKey);
+    });
 
     const authorizer = (await import('../lambdas/handlers/authorizer')).handler;
     const ingest = (await import('../lambdas/handlers/ingest')).handler as unknown as ApiHandler;
@@ -245,8 +279,13 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const statusPublisher = (await import('../lambdas/handlers/status-publisher')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>;
     const manage = (await import('../lambdas/handlers/manage')).handler as unknown as ApiHandler;
     const schedules = (await import('../lambdas/handlers/schedules')).handler as unknown as ApiHandler;
+    const suppressions = (await import('../lambdas/handlers/suppressions')).handler as unknown as ApiHandler;
     const eventsWorker = (await import('../lambdas/handlers/events')).handler as unknown as (
       event: SQSEvent,
       context: Context,
@@ -255,44 +294,30 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       event: SQSEvent,
       context: Context,
     ) => Promise<SQSBatchResponse>;
+    const team = (await import('../lambdas/handlers/team')).handler as unknown as ApiHandler;
+    // The web console, built now into a temporary folder and served as in AWS (decision 0017).
+    const consoleDir = await mkdtemp(join(tmpdir(), 'mms-console-'));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    await buildConsole(consoleDir);
+    process.env.CONSOLE_ASSETS_DIR = consoleDir;
+    const consoleHandler = (await import('../lambdas/handlers/console')).handler as unknown as ApiHandler;
     const sweepHandler = (await import('../lambdas/handlers/sweep')).handler as unknown as (
       event: unknown,
       context: Context,
     ) => Promise<unknown>;
 
-    const routes: Route[] = [
-      { method: 'POST', resource: '/v2', handler: ingest },
-      { method: 'POST', resource: '/v2/', handler: ingest },
-      { method: 'GET', resource: '/v2/messages', handler: query },
-      { method: 'GET', resource: '/v2/messages/{id}', handler: query },
-      { method: 'DELETE', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'PATCH', resource: '/v2/messages/{id}', handler: manage },
-      { method: 'GET', resource: '/v2/schedules', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules', handler: schedules },
-      { method: 'GET', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'DELETE', resource: '/v2/schedules/{id}', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/pause', handler: schedules },
-      { method: 'POST', resource: '/v2/schedules/{id}/resume', handler: schedules },
-      { method: 'GET', resource: '/v2/templates', handler: query },
-      { method: 'GET', resource: '/v2/templates/{id}', handler: query },
-      { method: 'GET', resource: '/v2/openapi.json', handler: query, authorize: false },
-    ];
-    const sinchShaped = (statusCode: number, code: ErrorCode) => ({
-      statusCode,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(errorBody(code)),
-    });
+    // Not API routes (no OpenAPI entry): the console's static files, public like the document.
+    const consoleRoutes: Route[] = ['/console', '/console/{proxy+}'].map((resource) => ({
+      method: 'GET',
+      resource,
+      handler: consoleHandler,
+      authorize: false,
+    }));
     const api = await startApiGateway({
       port: options.port ?? 0,
-      routes,
+      routes: [...localRoutes({ ingest, query, manage, schedules, suppressions, team }), ...consoleRoutes],
       authorizer,
-      gatewayResponses: {
-        unauthorized: () => sinchShaped(401, 'E104'),
-        accessDenied: () => sinchShaped(403, 'E104'),
-        notFound: () => sinchShaped(404, 'GW-NOT-FOUND'),
-        methodNotAllowed: () => sinchShaped(405, 'GW-METHOD-NOT-ALLOWED'),
-        requestTooLarge: () => sinchShaped(413, 'GW-BODY-TOO-LARGE'),
-      },
+      gatewayResponses: localGatewayResponses(),
     });
     stops.push(() => api.stop());
 
@@ -338,6 +363,24 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       await processor?.stop();
     });
 
+    // The status publisher (outbox) on the messages and templates tables' streams, as deployed.
+    for (const tableName of [tables.messages, tables.templates]) {
+      const outbox = await startStreamPoller({
+        endpoint: dynamoLocal.endpoint,
+        tableName,
+        handler: statusPublisher,
+        batchSize: 100,
+        pollIntervalMs: 100,
+        bisectOnError: true,
+        maxRetries: 5,
+        onFailure: (records) => {
+          console.error(`status publisher: ${records.length} record(s) sent to the on-failure destination`);
+          return Promise.resolve();
+        },
+      });
+      stops.push(() => outbox.stop());
+    }
+
     // Stand-ins for the EventBridge rules of the deployment: mms.status-changed → the webhook queue, and
     // mms.send-requested (the CDK rule's own pattern) → the events queue; each queue feeds its worker.
     const enqueue = (queueUrl: string, body: string) =>
@@ -345,7 +388,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))
         .catch((error: unknown) => console.error('local bus: event not delivered to its target', error));
     const toWebhookQueue = (event: LocalEvent) => {
-      if (event.source !== EVENT_SOURCE || event.detailType !== STATUS_CHANGED) return;
+      if (event.source !== EVENT_SOURCE || !WEBHOOK_EVENT_TYPES.includes(event.detailType)) return;
       void enqueue(queues.webhook.url, webhookQueueBody(event));
     };
     const toEventsQueue = (event: LocalEvent) => {
@@ -422,6 +465,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         events: queues.events.url,
       },
       scheduler: schedulerEndpoint,
+      media,
       dynamoEndpoint: dynamoLocal.endpoint,
       eventsEndpoint: aws.endpoint,
       sqsEndpoint: sqsLocal.endpoint,
@@ -439,6 +483,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
       runSweep,
       restartDynamoDb,
+      async stopSendWorkers() {
+        await workers.stop();
+      },
+      startSendWorkers() {
+        workers = startWorkers();
+      },
       async restartSendWorkers(restart = {}) {
         await workers.stop(restart);
         workers = startWorkers();

@@ -60,6 +60,7 @@ writeRuntimeInfo({
   eventBusName: 'mms-gateway-local',
   teamsTable: gateway.tables.teams,
   postbacksTable: gateway.tables.postbacks,
+  suppressionsTable: gateway.tables.suppressions,
 });
 
 const body = JSON.stringify({
@@ -76,6 +77,7 @@ mms-gateway is running locally (ready in ${((Date.now() - started) / 1000).toFix
 
   API            ${gateway.apiUrl}/v2/
   postbacks      ${gateway.postbackUrl}
+  sample media   ${gateway.media.origin}/sample.png  (also .gif .mp3 .mp4, contact.vcf, event.ics, document.pdf, bad ones: local/media-sandbox.ts)
   Sinch sim      ${gateway.simulator.url}   (stats: ${new URL('/_sim/stats', gateway.simulator.url).href})
   team / key     ${LOCAL_TEAM.id} / ${gateway.apiKey}   senders ${LOCAL_TEAM.allowedSenders.join(', ')}
 

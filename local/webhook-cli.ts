@@ -16,7 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cliDynamo } from './runtime-info';
 import { parseArgs } from 'node:util';
 import { DynamoWebhooks, WebhookNotFoundError } from '../lambdas/adapters/dynamo-webhooks';
-import { checkWebhookUrl, isRotating, signingSecrets } from '../lambdas/domain/webhooks';
+import { checkWebhookUrl, isRotating, signingSecrets } from '../lambdas/domain/webhooks/webhooks';
 
 const USAGE = `usage: npm run teams -- set-webhook <team> <https-url> [--allow-insecure-local]
        npm run teams -- rotate-webhook-secret <team> [--finish]

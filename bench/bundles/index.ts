@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import type { Benchmark, BenchContext } from '../lib/context';
 import { dummiesFromError } from '../lib/dummy-env';
-import { currentLoad, resultHeader, PROJECT_ROOT, writeJson } from '../lib/results';
+import { currentLoad, resultHeader, writeJson } from '../lib/results';
+import { PROJECT_ROOT } from '../../lib/config';
 import { median, round } from '../lib/stats';
 import { fixed, formatTable } from '../lib/table';
 

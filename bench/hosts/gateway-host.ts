@@ -10,7 +10,7 @@ import { startLocalGateway, type LocalGatewayOptions } from '../../local/runtime
 import { startSqsPoller, type SqsPoller } from '../../local/infra/sqs-poller';
 import { dynamo } from '../../lambdas/adapters/aws-clients';
 import type { SimulatorOptionsInput } from '../../local/sinch-simulator/index';
-import { TERMINAL_STATES } from '../../lambdas/domain/status';
+import { TERMINAL_STATES } from '../../lambdas/domain/messages/state-machine';
 import type { HostApi } from '../lib/host-protocol';
 import { serveHost } from '../lib/serve-host';
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dummiesFromError } from './dummy-env';
 import type { FromHost, HostApi, HostMethods, ToHost } from './host-protocol';
-import { BENCH_DIR, PROJECT_ROOT } from './results';
+import { BENCH_DIR } from './results';
+import { PROJECT_ROOT } from '../../lib/config';
 
 export const LOG_DIR = join(tmpdir(), 'mms-gateway-bench');
 

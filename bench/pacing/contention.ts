@@ -9,10 +9,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSendPacer } from '../../lambdas/adapters/dynamo-pacer';
-import type { PacerSettings } from '../../lambdas/domain/rate-limit';
-import type { SendPacer } from '../../lambdas/domain/ports';
+import type { PacerSettings } from '../../lambdas/domain/pacing/rate-limit';
+import type { SendPacer } from '../../lambdas/domain/pacing/ports';
 import { ReadThenPutPacer } from './read-put-pacer';
-import { physicalName, TABLES } from '../../lib/data-model';
+import { physicalName, TABLES } from '../../definitions/data-model';
 import { startDynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createTables } from '../../local/infra/tables';
 

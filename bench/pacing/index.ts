@@ -4,7 +4,7 @@
  * runs back to back. Writes bench/results/pacing.json and pacing.svg.
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { emissionIntervalMs } from '../../lambdas/domain/rate-limit';
+import { emissionIntervalMs } from '../../lambdas/domain/pacing/rate-limit';
 import { DEFAULT_AIMD } from '../../lambdas/domain/pacing/adaptive';
 import type { DynamoCalls, GatewayHost, HostStats, LoggedRequest, ProcessLoad } from '../hosts/gateway-host';
 import type { NaiveHost } from '../hosts/naive-host';

@@ -6,8 +6,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { reserveSlot, type PacerSettings } from '../../lambdas/domain/rate-limit';
-import type { SendPacer } from '../../lambdas/domain/ports';
+import { reserveSlot, type PacerSettings } from '../../lambdas/domain/pacing/rate-limit';
+import type { SendPacer } from '../../lambdas/domain/pacing/ports';
 
 export class ReadThenPutPacer implements SendPacer {
   constructor(

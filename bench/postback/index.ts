@@ -9,7 +9,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { GatewayHost } from '../hosts/gateway-host';
 import type { BenchContext, Benchmark } from '../lib/context';
 import { startHost, type Host } from '../lib/host';

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MessageRecord } from '../domain/ports';
+import type { MessageRecord } from '../domain/messages/ports';
 import { batchGetMessages, DynamoMessageRepository } from './message-repository';
 
 /** BatchGetItem reads at most 100 keys per call. */

@@ -4,44 +4,10 @@
  * The CDK stacks set these variables from the same names (ENV), so the two cannot drift apart.
  */
 import * as z from '../domain/zod';
-import { DEFAULT_RETRY_POLICY } from '../domain/webhooks';
-
-export const ENV = {
-  messagesTable: 'MESSAGES_TABLE',
-  teamsTable: 'TEAMS_TABLE',
-  templatesTable: 'TEMPLATES_TABLE',
-  recurringTable: 'RECURRING_TABLE',
-  postbacksTable: 'POSTBACKS_TABLE',
-  controlTable: 'CONTROL_TABLE',
-  sendQueueUrl: 'SEND_QUEUE_URL',
-  sendDlqUrl: 'SEND_DLQ_URL',
-  eventsQueueUrl: 'EVENTS_QUEUE_URL',
-  sinchBaseUrl: 'SINCH_BASE_URL',
-  sinchSecretId: 'SINCH_SECRET_ID',
-  sinchTimeoutMs: 'SINCH_TIMEOUT_MS',
-  accountTps: 'ACCOUNT_TPS',
-  tpsSafetyFactor: 'TPS_SAFETY_FACTOR',
-  pacerMaxWaitMs: 'PACER_MAX_WAIT_MS',
-  pacerCeilingFactor: 'PACER_CEILING_FACTOR',
-  maxAttempts: 'SEND_MAX_ATTEMPTS',
-  backoffBaseSeconds: 'SEND_BACKOFF_BASE_SECONDS',
-  backoffMaxSeconds: 'SEND_BACKOFF_MAX_SECONDS',
-  ambiguousTimeoutPolicy: 'AMBIGUOUS_TIMEOUT_POLICY',
-  requireServiceId: 'REQUIRE_SERVICE_ID',
-  defaultServiceId: 'DEFAULT_SERVICE_ID',
-  authCacheSeconds: 'AUTH_CACHE_SECONDS',
-  eventBusName: 'EVENT_BUS_NAME',
-  correlationWindowSeconds: 'CORRELATION_WINDOW_SECONDS',
-  unknownAfterSeconds: 'UNKNOWN_AFTER_SECONDS',
-  receivedStuckAfterSeconds: 'RECEIVED_STUCK_AFTER_SECONDS',
-  eventSources: 'EVENT_SOURCES',
-  postbackSharedSecret: 'POSTBACK_SHARED_SECRET',
-  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
-  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
-  webhookRetryDelaysSeconds: 'WEBHOOK_RETRY_DELAYS_SECONDS',
-  webhookRetryMaxAgeSeconds: 'WEBHOOK_RETRY_MAX_AGE_SECONDS',
-  webhookAllowInsecureLocal: 'WEBHOOK_ALLOW_INSECURE_LOCAL',
-} as const;
+import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/webhooks';
+import { ENV } from '../../definitions/environment';
+import { DEFAULT_KEYWORDS, type KeywordLists } from '../domain/consent/keywords';
+import { mediaAndPrivacySchemas } from './media-privacy-config';
 
 const name = z.string().check(z.minLength(1));
 const url = z.string().check(z.url());
@@ -50,6 +16,17 @@ const bool = z.pipe(
   z.enum(['true', 'false']),
   z.transform((v) => v === 'true'),
 );
+
+const keywordList = z.array(z.string().check(z.regex(/^[A-Za-z0-9]{1,20}$/, 'keywords are single words')));
+
+function parseJson(s: string, payload: { issues: unknown[] }): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    payload.issues.push({ code: 'custom', message: 'must be JSON', input: s });
+    return z.NEVER;
+  }
+}
 
 const schemas = {
   messagesTable: name,
@@ -81,8 +58,11 @@ const schemas = {
   unknownAfterSeconds: z._default(positiveInt, 72 * 3600),
   /** The status processor retries a postback for well under a minute; one still `received` after this is its. */
   receivedStuckAfterSeconds: z._default(positiveInt, 300),
-  /** Optional token Sinch must give in the postback URL (`?token=…`); empty = no token required. */
-  postbackSharedSecret: z.optional(z.string().check(z.minLength(16))),
+  /**
+   * Secrets Manager id of the token Sinch must give in the postback URL (`?token=…`), read at run time; unset
+   * only in local runs (the CDK config requires it for every deployed stage).
+   */
+  postbackTokenSecretId: z.optional(z.string().check(z.minLength(1))),
   /** JSON: each allowed EventBridge source and the teams it may send for, e.g. {"com.acme.billing":["billing"]}. */
   eventSources: z._default(
     z.pipe(
@@ -124,6 +104,32 @@ const schemas = {
   webhookRetryMaxAgeSeconds: z._default(positiveInt, DEFAULT_RETRY_POLICY.maxAgeSeconds),
   /** Local runs and tests only: http:// and loopback webhook targets. */
   webhookAllowInsecureLocal: z._default(bool, false),
+  /** How long old API keys keep working after a team rotates its key (`POST /v2/team/keys/rotate`). */
+  keyRotationGraceSeconds: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(30 * 86_400)), 86_400),
+  /** Estimated price of one message billed as MMS / as SMS (`GET /v2/usage`), in USAGE_CURRENCY. */
+  usagePriceMms: z._default(z.coerce.number().check(z.gte(0)), 0.02),
+  usagePriceSms: z._default(z.coerce.number().check(z.gte(0)), 0.0079),
+  usageCurrency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')), 'USD'),
+  suppressionsTable: name,
+  /** JSON: keyword lists replacing the defaults, e.g. {"optOut":["STOP","ARRET"]} (docs/decisions/0014). */
+  consentKeywords: z._default(
+    z.pipe(
+      z.pipe(z.string(), z.transform(parseJson)),
+      z.pipe(
+        z.strictObject({
+          optOut: z.optional(keywordList),
+          optOutAll: z.optional(keywordList),
+          optIn: z.optional(keywordList),
+          help: z.optional(keywordList),
+        }),
+        z.transform((lists): KeywordLists => ({ ...DEFAULT_KEYWORDS, ...lists })),
+      ),
+    ),
+    () => DEFAULT_KEYWORDS,
+  ),
+  ...mediaAndPrivacySchemas,
+  /** The account's default validity-period of messages (seconds, 60 to 259,200). */
+  validityPeriodSeconds: z._default(positiveInt.check(z.gte(60), z.lte(259_200)), 86_400),
 } as const;
 
 type Schemas = typeof schemas;

@@ -6,15 +6,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  IdempotencyClaim,
-  IdempotencyStore,
-  StoredResponse,
-  Team,
-  UsageDecision,
-  UsageLimiter,
-} from '../domain/ports';
-import { teamWindows } from '../domain/rate-limit';
+import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../domain/messages/ports';
+import type { Team } from '../domain/teams/ports';
+import type { UsageDecision, UsageLimiter } from '../domain/pacing/ports';
+import { teamWindows } from '../domain/pacing/rate-limit';
 
 /** Idempotency keys live 24 h. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -127,6 +122,25 @@ export class DynamoUsageLimiter implements UsageLimiter {
         code: 'GW-QUOTA-EXCEEDED',
         retryAfterSeconds: Math.max(1, Math.ceil((windows.day.endsAtMs - nowMs) / 1000)),
       };
+    }
+    return { ok: true };
+  }
+
+  /** What `consume` would decide now, read from the same counters without changing them. */
+  async check(team: Team, messages: number, now: Date): Promise<UsageDecision> {
+    const windows = teamWindows(team.id, now.getTime());
+    const used = async (pk: string) => {
+      const out = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
+      );
+      return Number(out.Item?.used ?? 0);
+    };
+    const retryAfter = (endsAtMs: number) => Math.max(1, Math.ceil((endsAtMs - now.getTime()) / 1000));
+    if ((await used(windows.second.key)) + messages > team.limits.perSecond) {
+      return { ok: false, code: 'GW-RATE-LIMITED', retryAfterSeconds: retryAfter(windows.second.endsAtMs) };
+    }
+    if ((await used(windows.day.key)) + messages > team.limits.perDay) {
+      return { ok: false, code: 'GW-QUOTA-EXCEEDED', retryAfterSeconds: retryAfter(windows.day.endsAtMs) };
     }
     return { ok: true };
   }

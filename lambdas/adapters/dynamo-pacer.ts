@@ -1,12 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  emissionIntervalMs,
-  reserveSlot,
-  type BlockPacer,
-  type BlockReservation,
-  type PacerSettings,
-} from '../domain/rate-limit';
+import { emissionIntervalMs, reserveSlot, type PacerSettings } from '../domain/pacing/rate-limit';
+import type { BlockPacer, BlockReservation } from '../domain/pacing/ports';
 import { afterThrottle, currentFactor, type AimdSettings, type AimdState } from '../domain/pacing/adaptive';
 
 /**

@@ -6,8 +6,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
-import type { PostbackState, PostbackStore, StoredPostback } from '../domain/process-postback';
+import { INDEX } from '../../definitions/data-model';
+import type { PostbackState, PostbackStore, StoredPostback } from '../domain/postbacks/ports';
 
 /** Raw postbacks are kept 30 days (TTL), long enough for any investigation. */
 const RETENTION_SECONDS = 30 * 24 * 3600;

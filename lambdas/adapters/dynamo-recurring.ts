@@ -12,14 +12,14 @@ import {
   type QueryCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type {
   FiringSummary,
   RecurringRepository,
   RecurringSchedule,
   RecurringState,
-} from '../domain/recurring';
-import { MAX_SCHEDULES_PER_TEAM } from '../domain/recurring';
+} from '../domain/recurring/ports';
+import { MAX_SCHEDULES_PER_TEAM } from '../domain/recurring/recurring';
 
 type Item = Omit<RecurringSchedule, 'message'> & { messageJson: string };
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
-import type { HistoryEntry } from '../domain/ports';
-import type { TemplateChange, TemplateRecord, TemplateRepository } from '../domain/templates';
+import { INDEX } from '../../definitions/data-model';
+import type { HistoryEntry } from '../domain/messages/ports';
+import type { TemplateChange, TemplateRecord, TemplateRepository } from '../domain/templates/ports';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
 
 export class DynamoTemplates implements TemplateRepository {

@@ -6,10 +6,8 @@ import {
   newWebhookConfig,
   rotateWebhookSecret,
   ROTATION_GRACE_SECONDS,
-  type WebhookConfig,
-  type WebhookDirectory,
-  type WebhookSecret,
-} from '../domain/webhooks';
+} from '../domain/webhooks/webhooks';
+import type { WebhookConfig, WebhookDirectory, WebhookSecret } from '../domain/webhooks/ports';
 
 const teamPk = (teamId: string) => `TEAM#${teamId}`;
 

@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../domain/process-postback';
+import type { EventPublisher } from '../domain/postbacks/ports';
 
 export const EVENT_SOURCE = 'mms-gateway';
 

@@ -14,14 +14,12 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import * as z from '../domain/zod';
-import {
-  firingInput,
-  recurringScheduleName,
-  type RecurringSchedule,
-  type RecurringScheduler,
-} from '../domain/recurring';
-import { scheduleName, type MessageScheduler } from '../domain/scheduling';
+import { firingInput, recurringScheduleName } from '../domain/recurring/recurring';
+import type { RecurringSchedule, RecurringScheduler } from '../domain/recurring/ports';
+import { scheduleName } from '../domain/messages/scheduling';
+import type { MessageScheduler } from '../domain/messages/ports';
 import type { SendQueueBody } from './sqs-send-queue';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 
 export interface SchedulerSettings {
   /** The schedule group holding the gateway's schedules. */
@@ -33,25 +31,6 @@ export interface SchedulerSettings {
   /** An SQS queue for the invocations that failed after every retry. */
   readonly deadLetterArn: string;
 }
-
-/** Environment variables of the settings, by setting (the same shape as `ENV` in config.ts, for the merge). */
-export const SCHEDULER_ENV = {
-  scheduleGroupName: 'SCHEDULE_GROUP_NAME',
-  schedulerTargetArn: 'SCHEDULER_TARGET_ARN',
-  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
-  schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
-} as const;
-
-/** Recurring sends fire into the events queue (the events worker fans them out), dead-lettered to its DLQ. */
-export const RECURRING_ENV = {
-  recurringTargetArn: 'RECURRING_TARGET_ARN',
-  recurringDlqArn: 'RECURRING_DLQ_ARN',
-} as const;
-
-export const SCHEDULER_ENV_NAMES: readonly string[] = [
-  ...Object.values(SCHEDULER_ENV),
-  ...Object.values(RECURRING_ENV),
-];
 
 const arn = (service: string) =>
   z

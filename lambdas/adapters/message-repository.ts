@@ -6,25 +6,31 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import type {
   HistoryEntry,
   MessageRecord,
   MessageRepository,
   OpenMessage,
   StateChange,
-} from '../domain/ports';
-import { isTerminal } from '../domain/status';
+} from '../domain/messages/ports';
+import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
+import { redactionKeys } from './dynamo-redaction';
 
 /** Messages keep their records this long after creation (TTL), then DynamoDB removes them. */
-const RETENTION_SECONDS = 90 * 24 * 3600;
+export const RETENTION_SECONDS = 90 * 24 * 3600;
 const OPEN_SHARD = 'open';
 
-type Item = MessageRecord & { openShard?: string; openSince?: string; expiresAt: number };
+type Item = MessageRecord & {
+  openShard?: string;
+  openSince?: string;
+  expiresAt: number;
+  redactShard?: string;
+};
 
 const toRecord = (item: Record<string, unknown>): MessageRecord => {
-  const { openShard: _o, openSince: _s, expiresAt: _e, ...record } = item as unknown as Item;
+  const { openShard: _o, openSince: _s, expiresAt: _e, redactShard: _r, ...record } = item as unknown as Item;
   return record;
 };
 
@@ -66,6 +72,7 @@ export class DynamoMessageRepository implements MessageRepository {
       openShard: OPEN_SHARD,
       openSince: message.createdAt,
       expiresAt: Math.floor(Date.parse(message.createdAt) / 1000) + RETENTION_SECONDS,
+      ...redactionKeys(message),
     };
     try {
       await this.db.send(

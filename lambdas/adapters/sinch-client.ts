@@ -1,7 +1,11 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { classifySinchExchange, type SinchExchange, type SinchOutcome } from '../domain/outcome';
-import type { SinchApi } from '../domain/ports';
+import {
+  classifySinchExchange,
+  type SinchExchange,
+  type SinchOutcome,
+} from '../domain/sinch/outcome-classification';
+import type { SinchApi } from '../domain/sinch/ports';
 
 export interface SinchClientOptions {
   /** The API's base URL, e.g. https://api.ci.mblox.com/ep/v2/ */

@@ -1,6 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SendQueue } from '../domain/ports';
-import type { RecurringFiring } from '../domain/recurring';
+import type { SendQueue } from '../domain/messages/ports';
+import type { RecurringFiring } from '../domain/recurring/recurring';
 
 /** The body of a send-queue item: only the message id; the request itself lives in the messages table. */
 export interface SendQueueBody {

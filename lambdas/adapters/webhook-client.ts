@@ -7,13 +7,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { loadConfig } from './config';
-import {
-  checkRetryPolicy,
-  isNonPublicAddress,
-  type DeliveryResult,
-  type RetryPolicy,
-  type WebhookSender,
-} from '../domain/webhooks';
+import { checkRetryPolicy, type DeliveryResult, type RetryPolicy } from '../domain/webhooks/webhooks';
+import type { WebhookSender } from '../domain/webhooks/ports';
+import { checkResolvedAddress } from '../domain/webhooks/address-rules';
 
 export interface WebhookClientOptions {
   /** The whole exchange (connect, send, response headers and body) must end within this. */
@@ -24,6 +20,7 @@ export interface WebhookClientOptions {
 
 /** At most this much of a receiver's answer is read (and thrown away). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+const ANSWER_BYTES = 1024;
 
 class DeliveryError extends Error {
   constructor(
@@ -70,15 +67,23 @@ export class WebhookHttpClient implements WebhookSender {
         const status = res.statusCode ?? 0;
         // Redirects are not followed: node:http never does, and a 3xx is reported as a failure.
         let read = 0;
+        // The first kilobyte of the answer, for the team's test ping (`POST /v2/team/webhook/test`).
+        const head: Buffer[] = [];
+        const answered = () => ({
+          kind: 'response' as const,
+          status,
+          answer: Buffer.concat(head).subarray(0, ANSWER_BYTES).toString('utf8'),
+        });
         res.on('data', (chunk: Buffer) => {
+          if (read < ANSWER_BYTES) head.push(chunk.subarray(0, ANSWER_BYTES - read));
           read += chunk.length;
           if (read > MAX_RESPONSE_BYTES) {
-            finish({ kind: 'response', status });
+            finish(answered());
             res.destroy();
           }
         });
-        res.on('end', () => finish({ kind: 'response', status }));
-        res.on('error', () => finish({ kind: 'response', status }));
+        res.on('end', () => finish(answered()));
+        res.on('error', () => finish(answered()));
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof DeliveryError)
@@ -101,11 +106,11 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
       callback(error, '', 0);
       return;
     }
-    const blocked = addresses.find((a) => isNonPublicAddress(a.address));
-    if (blocked || addresses.length === 0) {
+    const refused = addresses.map((a) => checkResolvedAddress(hostname, a.address)).find((c) => !c.ok);
+    if (refused || addresses.length === 0) {
       const refusal: NodeJS.ErrnoException = new DeliveryError(
         'blocked-address',
-        `${hostname} resolves to ${blocked?.address ?? 'no address'}, which is not a public address`,
+        refused && !refused.ok ? refused.reason : `${hostname} resolves to no address`,
       );
       callback(refusal, '', 0);
       return;

@@ -1,12 +1,13 @@
 /**
  * The API Gateway Lambda REQUEST authorizer of the ingest API (locally, the front end calls it before each
  * route, as API Gateway does). It resolves `x-api-key` to a team through the teams table and passes the team
- * to the routes in the authorizer context. Lookups are cached in the container for at most 60 s, so a revoked
- * key stops working within a minute.
+ * to the routes in the authorizer context. Lookups (misses too) are cached in the container for
+ * authCacheSeconds, on top of API Gateway's authorizer cache of the same TTL: a revoked key stops working within
+ * 2 × authCacheSeconds (120 s by default; docs/security.md).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authenticate, hashApiKey, teamToContext, type TeamDirectory } from '../domain/teams';
-import type { Team } from '../domain/ports';
+import { authenticate, hashApiKey, teamToContext } from '../domain/teams/teams';
+import type { TeamDirectory, Team } from '../domain/teams/ports';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoTeams } from '../adapters/dynamo-teams';

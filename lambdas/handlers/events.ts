@@ -6,14 +6,10 @@
  *   team's per-second rate makes longer than one invocation puts a copy of itself back to continue.
  * A transient failure is retried by the queue (and ends in its DLQ, with an alarm, if it never succeeds).
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { acceptSendEvent, type SendEvent } from '../domain/events';
-import { fireRecurring, isRecurringFiring } from '../domain/recurring';
+import type { Context, SQSRecord } from 'aws-lambda';
+import { acceptSendEvent, type SendEvent } from '../domain/messages/event-sends';
+import { fireRecurring, isRecurringFiring } from '../domain/recurring/recurring';
 import { dynamo, eventBridge, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoRecurring } from '../adapters/dynamo-recurring';
@@ -21,6 +17,7 @@ import { DynamoTeams } from '../adapters/dynamo-teams';
 import { continueFiringLater } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
 import { buildAccept } from './wiring';
 
@@ -88,16 +85,8 @@ async function processRecord(record: SQSRecord, context: Context): Promise<void>
   if (outcome === 'rejected') logger.warn('send event rejected', { eventId: event.id, source: event.source });
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('EventBatchRecords', MetricUnit.Count, event.Records.length);
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => processRecord(record, context),
-      new BatchProcessor(EventType.SQS),
-      { context },
-    );
-  });
+export const handler = batchRoute(
+  'sqs',
+  'EventBatchRecords',
+  (_event, context) => (record: SQSRecord) => processRecord(record, context),
+);

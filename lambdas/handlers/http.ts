@@ -8,9 +8,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { errorBody, GatewayError } from '../domain/errors';
-import type { Team } from '../domain/ports';
-import { teamFromContext } from '../domain/teams';
+import { errorBody, GatewayError } from '../domain/sinch/error-codes';
+import type { Team } from '../domain/teams/ports';
+import { teamFromContext } from '../domain/teams/teams';
 import { logger, metrics, tracer } from './observability';
 
 export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
@@ -35,6 +35,39 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
   }
   logger.error('unexpected error', { error: error as Error });
   return json(500, errorBody('GW-INTERNAL'));
+}
+
+/** Headers on every answer: nothing cached by intermediaries, no MIME sniffing, the request id to quote. */
+export const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+
+/**
+ * The answer with SECURITY_HEADERS and `x-request-id`; a Sinch-shaped failure body also gets `request-id`, so a
+ * team can quote it and operators find the request's log lines.
+ */
+export function withSecurityHeaders(
+  response: APIGatewayProxyResult,
+  requestId: string,
+): APIGatewayProxyResult {
+  let body = response.body;
+  if (response.statusCode >= 400) {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        (parsed as { status?: unknown }).status === 'failure'
+      ) {
+        body = JSON.stringify({ ...parsed, 'request-id': requestId });
+      }
+    } catch {
+      // Not JSON: left as it is.
+    }
+  }
+  return {
+    ...response,
+    headers: { ...response.headers, ...SECURITY_HEADERS, 'x-request-id': requestId },
+    body,
+  };
 }
 
 /** The calling team, as the authorizer put it into the request context. */
@@ -62,6 +95,9 @@ export function httpRoute(route: Route) {
     .use(logMetrics(metrics))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event, context) => {
+      const requestId = event.requestContext.requestId;
+      // Every log line of this request carries API Gateway's request id (reset per invocation by resetKeys).
+      logger.appendKeys({ requestId });
       let response: APIGatewayProxyResult;
       try {
         response = await route(event, context);
@@ -70,6 +106,6 @@ export function httpRoute(route: Route) {
       }
       // Answers by class (Http2xx, Http4xx, Http5xx): the 5xx alarms and the dashboard read them.
       metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
-      return response;
+      return withSecurityHeaders(response, requestId);
     });
 }

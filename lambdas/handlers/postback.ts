@@ -3,29 +3,29 @@
  * Sinch's 10 s deadline: parse, store the raw body once (a retried or duplicated postback is stored once and
  * still answered 200), answer. Not JSON: 400 and a log line. Storage failure: 500, so that Sinch retries.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks';
-import { dynamo } from '../adapters/aws-clients';
+import { MAX_POSTBACK_BYTES, readPostback, postbackKey } from '../domain/postbacks/parsing';
+import { isInboundPostback, readInbound } from '../domain/consent/inbound';
+import { dynamo, secretsManager } from '../adapters/aws-clients';
+import { isAcceptedToken } from '../domain/postbacks/token';
+import { SecretsManagerPostbackTokens } from '../adapters/secrets';
+import { systemClock } from '../adapters/system';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { loadConfig } from '../adapters/config';
 import { httpRoute, json } from './http';
 import { logger } from './observability';
 
-const config = loadConfig(['postbacksTable', 'postbackSharedSecret']);
+const config = loadConfig(['postbacksTable', 'postbackTokenSecretId']);
 const store = new DynamoPostbacks(dynamo(), config.postbacksTable);
-/** Optional shared secret, given by Sinch in the postback URL as `?token=…` (configured per deployment). */
-const sharedSecret = config.postbackSharedSecret;
+/** The token Sinch gives in the postback URL as `?token=…`: from Secrets Manager at run time (not set locally). */
+const tokens = config.postbackTokenSecretId
+  ? new SecretsManagerPostbackTokens(secretsManager(), config.postbackTokenSecretId, systemClock)
+  : undefined;
 
-const sameSecret = (given: string | undefined): boolean => {
-  if (!sharedSecret) return true;
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(sharedSecret);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
+const tokenAccepted = async (given: string | undefined): Promise<boolean> =>
+  !tokens || isAcceptedToken(given, await tokens.tokens());
 
 export const handler = httpRoute(async (event) => {
-  if (!sameSecret(event.queryStringParameters?.token)) {
+  if (!(await tokenAccepted(event.queryStringParameters?.token))) {
     logger.warn('postback with a wrong or missing token refused', {
       sourceIp: event.requestContext.identity.sourceIp,
     });
@@ -53,6 +53,18 @@ export const handler = httpRoute(async (event) => {
       'error-code': 'E108',
       'error-info': 'Postback body must be a JSON object',
     });
+  }
+  const inbound = parsed as Record<string, unknown>;
+  if (isInboundPostback(inbound)) {
+    const read = readInbound(inbound);
+    if (!read.ok) {
+      logger.warn('inbound (MO) postback unreadable; refused', { problem: read.problem });
+      return json(400, {
+        status: 'failure',
+        'error-code': 'E100',
+        'error-info': `Inbound message: ${read.problem}`,
+      });
+    }
   }
   const postback = readPostback(parsed as Record<string, unknown>);
   const stored = await store.storeRaw({

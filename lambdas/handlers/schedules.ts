@@ -2,8 +2,8 @@
  * Recurring sends: POST /v2/schedules creates one; GET /v2/schedules lists the team's; GET and DELETE
  * /v2/schedules/{id} read and delete one; POST /v2/schedules/{id}/pause and /resume stop and restart its firings.
  */
-import { GatewayError } from '../domain/errors';
-import { manageRecurring } from '../domain/recurring';
+import { GatewayError } from '../domain/sinch/error-codes';
+import { manageRecurring } from '../domain/recurring/recurring';
 import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoRecurring } from '../adapters/dynamo-recurring';

@@ -3,25 +3,24 @@
  * Items are processed concurrently within a batch (each waits for its own slot); an item that throws is
  * reported as a batch item failure, so the rest of the batch is never sent twice.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sendQueuedMessage } from '../domain/send';
-import { batchPacer, maxLatenessMs } from '../domain/rate-limit';
+import type { SQSRecord } from 'aws-lambda';
+import { sendQueuedMessage } from '../domain/messages/send';
+import { batchPacer, maxLatenessMs } from '../domain/pacing/rate-limit';
 import { aimdSettings } from '../domain/pacing/adaptive';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
-import { CoalescedMessageRepository } from '../adapters/coalesced-message-reads';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { sendConsent } from '../domain/consent/suppression';
 import { SecretsManagerSinchKey } from '../adapters/secrets';
 import { SinchHttpClient } from '../adapters/sinch-client';
 import { parseSendQueueBody, SqsSendQueue } from '../adapters/sqs-send-queue';
 import { systemClock } from '../adapters/system';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
+import { countedMessages } from './usage-wiring';
 
 const config = loadConfig([
   'messagesTable',
@@ -40,6 +39,7 @@ const config = loadConfig([
   'backoffBaseSeconds',
   'backoffMaxSeconds',
   'ambiguousTimeoutPolicy',
+  'suppressionsTable',
 ]);
 
 const pacerSettings = {
@@ -58,7 +58,7 @@ const pacer = new DynamoSendPacer(
 );
 const deps = {
   // The batch's records read their messages in one BatchGetItem.
-  messages: new CoalescedMessageRepository(dynamo(), config.messagesTable),
+  messages: countedMessages(config.messagesTable, { coalesced: true }),
   templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   pacer,
@@ -72,6 +72,7 @@ const deps = {
   ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
   inFlightGuardMs: 2 * config.sinchTimeoutMs + config.pacerMaxWaitMs,
   log: logger,
+  consent: sendConsent(new DynamoSuppressions(dynamo(), config.suppressionsTable)),
 };
 
 async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record: SQSRecord): Promise<void> {
@@ -91,18 +92,8 @@ async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record:
   }
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('SendBatchRecords', MetricUnit.Count, event.Records.length);
-    // The batch's records book their send slots as one block (one write for the batch).
-    const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => processRecord(send, record),
-      new BatchProcessor(EventType.SQS),
-      { context },
-    );
-  });
+export const handler = batchRoute('sqs', 'SendBatchRecords', (event) => {
+  // The batch's records book their send slots as one block (one write for the batch).
+  const send = sendQueuedMessage({ ...deps, pacer: batchPacer(pacer, event.Records.length) });
+  return (record: SQSRecord) => processRecord(send, record);
+});

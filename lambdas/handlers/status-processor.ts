@@ -3,42 +3,56 @@
  * reported as batch item failures; the event source mapping bisects, retries and finally sends a poison record
  * to its on-failure destination, so one bad record never blocks the stream.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { dynamo, eventBridge } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { CoalescedMessageRepository } from '../adapters/coalesced-message-reads';
 import { systemClock } from '../adapters/system';
-import { processPostback, type PostbackStore } from '../domain/process-postback';
-import { templatePostbacks } from '../domain/templates';
+import { processPostback } from '../domain/postbacks/apply';
+import type { PostbackStore } from '../domain/postbacks/ports';
+import { templatePostbacks } from '../domain/templates/templates';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSenderOwners } from '../adapters/dynamo-inbound-teams';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
+import { handleInbound } from '../domain/consent/inbound';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
+import { countedMessages } from './usage-wiring';
 
 const config = loadConfig([
   'messagesTable',
   'templatesTable',
   'postbacksTable',
-  'eventBusName',
   'correlationWindowSeconds',
+  'teamsTable',
+  'suppressionsTable',
+  'consentKeywords',
+  'eventBusName',
 ]);
+// Inbound (MO) events only: message status events come from the messages table's stream (status publisher).
+const events = new EventBridgePublisher(eventBridge(), config.eventBusName);
 
 const postbacks = new DynamoPostbacks(dynamo(), config.postbacksTable);
 const deps = {
   // The batch's records read their messages in one BatchGetItem.
-  messages: new CoalescedMessageRepository(dynamo(), config.messagesTable),
+  messages: countedMessages(config.messagesTable, { coalesced: true }),
   store: postbacks,
-  events: new EventBridgePublisher(eventBridge(), config.eventBusName),
   clock: systemClock,
   correlationWindowMs: config.correlationWindowSeconds * 1000,
   templates: templatePostbacks(new DynamoTemplates(dynamo(), config.templatesTable), () => systemClock.now()),
+  inbound: {
+    handle: handleInbound({
+      owners: new DynamoSenderOwners(dynamo(), config.teamsTable),
+      suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+      events,
+      keywords: config.consentKeywords,
+      now: () => systemClock.now(),
+    }),
+  },
 };
 export const applyStoredPostback = processPostback(deps);
 
@@ -87,19 +101,7 @@ async function processRecord(batch: ReturnType<typeof batchApplier>, record: Dyn
   if (state === 'orphan') logger.warn('orphan postback parked', { pk: item.pk });
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('StreamBatchRecords', MetricUnit.Count, event.Records.length);
-    const batch = batchApplier();
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    const response = await processPartialResponse(
-      event,
-      (record: DynamoDBRecord) => processRecord(batch, record),
-      new BatchProcessor(EventType.DynamoDBStreams),
-      { context },
-    );
-    await batch.flush();
-    return response;
-  });
+export const handler = batchRoute('stream', 'StreamBatchRecords', () => {
+  const batch = batchApplier();
+  return Object.assign((record: DynamoDBRecord) => processRecord(batch, record), { afterBatch: batch.flush });
+});

@@ -12,8 +12,10 @@ import { loadConfig } from '../adapters/config';
 import { DynamoPostbacks } from '../adapters/dynamo-postbacks';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { systemClock } from '../adapters/system';
-import { sweep } from '../domain/sweep';
+import { sweep } from '../domain/messages/sweep';
 import { applyStoredPostback } from './status-processor';
+import { redactExpired } from '../domain/privacy/retention';
+import { buildRedactionStore, retentionDaySeconds } from './media-privacy-wiring';
 import { logger, metrics } from './observability';
 
 const config = loadConfig([
@@ -33,11 +35,19 @@ const run = sweep({
   batchLimit: 100,
 });
 
+const redact = redactExpired({
+  store: buildRedactionStore(),
+  clock: systemClock,
+  batchLimit: 100,
+  daySeconds: retentionDaySeconds(),
+});
+
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async () => {
-    const report = await run();
+    const report = { ...(await run()), ...(await redact()) };
+    metrics.addMetric('MessagesRedacted', MetricUnit.Count, report.redacted);
     metrics.addMetric('OrphanPostbacks', MetricUnit.Count, report.orphaned);
     metrics.addMetric('MessagesSweptUnknown', MetricUnit.Count, report.markedUnknown);
     metrics.addMetric('PostbacksRecovered', MetricUnit.Count, report.recovered);

@@ -3,33 +3,30 @@
  * retries this worker queued itself with a delay) → the team's webhook URL, signed. Records run concurrently;
  * one that throws (storage or queue failure) is reported as a batch item failure and comes back.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import {
   deliverWebhook,
   MAX_RETRY_DELAY_SECONDS,
   parseWebhookQueueBody,
   webhookRetryBody,
-  type WebhookDirectory,
   type WebhookJob,
-  type WebhookRetryQueue,
-} from '../domain/webhooks';
+} from '../domain/webhooks/webhooks';
+import type { WebhookDirectory, WebhookRetryQueue } from '../domain/webhooks/ports';
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
+import { DynamoDeliveryLog } from '../adapters/dynamo-team-usage';
 import { loadWebhookSettings, WebhookHttpClient } from '../adapters/webhook-client';
 import { systemClock } from '../adapters/system';
+import { batchRoute } from './batch';
 import { logger, metrics } from './observability';
 
-export { webhookQueueBody } from '../domain/webhooks';
+export { webhookQueueBody } from '../domain/webhooks/webhooks';
 
-const config = loadConfig(['messagesTable', 'teamsTable']);
+const config = loadConfig(['messagesTable', 'teamsTable', 'controlTable']);
 const settings = loadWebhookSettings();
 
 const retryQueue: WebhookRetryQueue = {
@@ -56,6 +53,7 @@ const deps = {
   clock: systemClock,
   retry: settings.retry,
   urlRules: { allowInsecureLocal: settings.allowInsecureLocal },
+  log: new DynamoDeliveryLog(dynamo(), config.controlTable),
 };
 
 /**
@@ -115,17 +113,8 @@ async function processRecord(deliver: ReturnType<typeof deliverWebhook>, record:
   }
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    metrics.addMetric('WebhookBatchRecords', MetricUnit.Count, event.Records.length);
-    // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-    const deliver = batchDeliverer();
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => processRecord(deliver, record),
-      new BatchProcessor(EventType.SQS),
-      { context },
-    );
-  });
+export const handler = batchRoute('sqs', 'WebhookBatchRecords', () => {
+  // Per invocation: it holds the batch's webhook reads, and the local runtime runs batches concurrently.
+  const deliver = batchDeliverer();
+  return (record: SQSRecord) => processRecord(deliver, record);
+});

@@ -2,12 +2,12 @@
  * The accept use case and the message scheduler as every entry Lambda builds them (HTTP ingest, events, manage):
  * one wiring, so all entries share validation, idempotency, quotas and scheduling.
  */
-import { acceptSubmission } from '../domain/accept';
+import { acceptSubmission } from '../domain/messages/accept';
 import { dynamo, scheduler, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoIdempotencyStore, DynamoUsageLimiter } from '../adapters/dynamo-control';
-import { DynamoMessageRepository } from '../adapters/message-repository';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
+import { DynamoSuppressions } from '../adapters/dynamo-suppressions';
 import {
   EventBridgeMessageScheduler,
   EventBridgeRecurringScheduler,
@@ -16,6 +16,8 @@ import {
 } from '../adapters/eventbridge-scheduler';
 import { SqsSendQueue } from '../adapters/sqs-send-queue';
 import { randomIds, systemClock } from '../adapters/system';
+import { countedMessages } from './usage-wiring';
+import { buildMediaGate, retentionDaySeconds } from './media-privacy-wiring';
 
 export function buildScheduler() {
   return new EventBridgeMessageScheduler(scheduler(), loadSchedulerSettings());
@@ -34,9 +36,11 @@ export function buildAccept() {
     'sendDlqUrl',
     'requireServiceId',
     'defaultServiceId',
+    'suppressionsTable',
+    'validityPeriodSeconds',
   ]);
   return acceptSubmission({
-    messages: new DynamoMessageRepository(dynamo(), config.messagesTable),
+    messages: countedMessages(config.messagesTable),
     templates: new DynamoTemplates(dynamo(), config.templatesTable),
     queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
     scheduler: buildScheduler(),
@@ -47,5 +51,9 @@ export function buildAccept() {
     requireServiceId: config.requireServiceId,
     ...(config.defaultServiceId ? { defaultServiceId: config.defaultServiceId } : {}),
     enqueueAttempts: 3,
+    suppressions: new DynamoSuppressions(dynamo(), config.suppressionsTable),
+    media: buildMediaGate(),
+    retentionDaySeconds: retentionDaySeconds(),
+    defaultValidityPeriodSeconds: config.validityPeriodSeconds,
   });
 }

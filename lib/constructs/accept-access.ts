@@ -1,6 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { INDEX } from '../data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import type { GatewayFunction } from './gateway-function';
 
@@ -14,10 +14,21 @@ export interface SchedulingAccess {
 }
 
 export interface AcceptAccessProps {
-  readonly config: Pick<GatewayConfig, 'requireServiceId' | 'sinchServiceId'>;
+  readonly config: Pick<
+    GatewayConfig,
+    | 'requireServiceId'
+    | 'sinchServiceId'
+    | 'mediaCheckDefault'
+    | 'mediaCheckBudgetMs'
+    | 'validityPeriodSeconds'
+  >;
   readonly messagesTable: ITable;
   readonly templatesTable: ITable;
   readonly controlTable: ITable;
+  /** The suppression list: accept refuses recipients on it. */
+  readonly suppressionsTable: ITable;
+  /** Media preflight results per URL (media/preflight.ts). */
+  readonly mediaCacheTable: ITable;
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly scheduling: SchedulingAccess;
@@ -36,7 +47,10 @@ export class AcceptAccess {
     const { props } = this;
     fn.setEnv('sendQueueUrl', props.sendQueue.queueUrl)
       .setEnv('sendDlqUrl', props.sendDeadLetterQueue.queueUrl)
-      .setEnv('requireServiceId', String(props.config.requireServiceId));
+      .setEnv('requireServiceId', String(props.config.requireServiceId))
+      .setEnv('mediaCheckDefault', props.config.mediaCheckDefault)
+      .setEnv('mediaCheckBudgetMs', String(props.config.mediaCheckBudgetMs))
+      .setEnv('validityPeriodSeconds', String(props.config.validityPeriodSeconds));
     if (props.config.sinchServiceId !== undefined) fn.setEnv('defaultServiceId', props.config.sinchServiceId);
     fn.grantTable('messagesTable', props.messagesTable, { items: ['PutItem', 'UpdateItem'] })
       // savemms records a template; sendsavedmms resolves one by gateway id or Sinch mms-id.
@@ -48,6 +62,8 @@ export class AcceptAccess {
       .grantTable('controlTable', props.controlTable, {
         items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
       });
+    fn.grantTable('suppressionsTable', props.suppressionsTable, { items: ['BatchGetItem'] });
+    fn.grantTable('mediaCacheTable', props.mediaCacheTable, { items: ['GetItem', 'PutItem'] });
     props.sendQueue.grantSendMessages(fn.role);
     // `send-at`: a one-time schedule per message instead of a queue item.
     props.scheduling.grantScheduling(fn);

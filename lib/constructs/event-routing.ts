@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import { Rule, type EventBus, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import {
   AccountPrincipal,
+  AnyPrincipal,
   ArnPrincipal,
   Effect,
   PolicyStatement,
@@ -11,11 +12,15 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
-import { SEND_REQUESTED_PATTERN } from '../data-model';
+import { SEND_REQUESTED_PATTERN } from '../../definitions/data-model';
+import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
+import { STATUS_EVENT_TYPES } from '../../lambdas/domain/messages/status-events';
 
-/** The gateway's own status events: the webhook rule's pattern (the local runtime filters the same way). */
-export const STATUS_CHANGED_PATTERN = { source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] } as const;
+/** The gateway's own status events (messages and templates): the webhook rule's pattern (and the local bus's). */
+export const STATUS_CHANGED_PATTERN: { source: readonly string[]; 'detail-type': readonly string[] } = {
+  source: [EVENT_SOURCE],
+  'detail-type': [...STATUS_EVENT_TYPES, INBOUND_RECEIVED],
+};
 
 /**
  * EventBridge's delivery retries to a rule's queue: the service maxima (24 h, 185 attempts), then the rule's
@@ -42,6 +47,11 @@ export interface EventRoutingProps {
   readonly producers: readonly string[];
   /** The `source` values producers may use (config eventSources); required when there are producers. */
   readonly producerSources: readonly string[];
+  /**
+   * The IAM path of the gateway's own Lambda roles (`/mms-gateway-<stage>/`): only roles under it may put events
+   * with the gateway's source (a path, not role ARNs, so the stateful bus never refers to the stateless stack).
+   */
+  readonly gatewayRolePath: string;
 }
 
 /** An event pattern as EventBridge writes it (`detail-type`, …), in the CDK's camelCase shape (`detailType`). */
@@ -65,6 +75,8 @@ const principalOf = (producer: string): IPrincipal =>
  *
  * - SendRequested: SEND_REQUESTED_PATTERN → the `events` queue (DLQ `events-dlq`).
  * - StatusChanged: STATUS_CHANGED_PATTERN → the `webhook` queue (DLQ `webhook-dlq`).
+ * - One bus policy statement denies `events:PutEvents` with the gateway's source to every principal but the
+ *   gateway's Lambda roles (by their IAM path), so nobody in the account can forge a status event.
  * - With producers configured, one bus policy statement allows them `events:PutEvents` of `mms.send-requested`
  *   events with one of the configured sources only, so no producer can put a status event (which would reach
  *   teams' webhooks) or a source the gateway does not know.
@@ -89,6 +101,24 @@ export class EventRouting extends Construct {
       props.eventBus,
       STATUS_CHANGED_PATTERN,
       props.statusChanges,
+    );
+
+    // Status events reach teams' webhooks: nobody but the gateway's own roles may put one (or any event with
+    // the gateway's source), whatever their identity policies allow.
+    props.eventBus.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'GatewaySourceOnlyFromGatewayRoles',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [props.eventBus.eventBusArn],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'events:source': [EVENT_SOURCE] },
+          ArnNotLike: {
+            'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${props.gatewayRolePath}*`,
+          },
+        },
+      }),
     );
 
     if (props.producers.length > 0) {

@@ -4,7 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../data-model';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import type { AcceptAccess } from './accept-access';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';

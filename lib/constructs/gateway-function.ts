@@ -7,7 +7,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, type ConfigKey } from '../../lambdas/adapters/config';
+import type { ConfigKey } from '../../lambdas/adapters/config';
+import { ENV } from '../../definitions/environment';
 import { METRICS_NAMESPACE, PROJECT_ROOT, type GatewayConfig } from '../config';
 
 /** The Lambda handlers, one file each in `lambdas/handlers/`. */
@@ -21,14 +22,32 @@ export type HandlerName =
   | 'send'
   | 'postback'
   | 'status-processor'
+  | 'status-publisher'
   | 'sweep'
-  | 'webhook';
+  | 'webhook'
+  | 'suppressions'
+  | 'team'
+  | 'console';
 
 /** Item-level DynamoDB actions a handler may be given on a table. */
 export type ItemAction =
-  'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchGetItem' | 'BatchWriteItem';
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  /** Suppression checks read a recipient's entries in one call; batch handlers read their messages in one call. */
+  | 'BatchGetItem'
+  /** Applied marks of a stream batch's postbacks, written together. */
+  | 'BatchWriteItem'
+  /** On the table's own key (a partition: a team's suppression list). */
+  | 'Query'
+  /** Small tables only: the owners of a sender in the teams table. */
+  | 'Scan';
 
 /** What every gateway function of a deployment shares. */
+/** The IAM path of every gateway Lambda role, e.g. `/mms-gateway-prod/`. */
+export const gatewayRolePath = (serviceName: string): string => `/${serviceName}/`;
+
 export interface FunctionDefaults {
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the gateway's metrics and the logs' service key. */
   readonly serviceName: string;
@@ -51,6 +70,8 @@ export interface GatewayFunctionProps {
   readonly environment?: Partial<Record<ConfigKey, string>>;
   /** Runs the function in these subnets (fixed egress IP). @default - not in a VPC */
   readonly network?: { readonly vpc: IVpc; readonly subnets: readonly ISubnet[] };
+  /** Shell commands run after bundling, given the bundle's directory (e.g. to add static files). */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 /** ES module bundles need `require` for the CommonJS dependencies esbuild bundles (e.g. the X-Ray SDK). */
@@ -80,6 +101,8 @@ export class GatewayFunction extends Construct {
     });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      // The bus policy lets only roles under this path put events with the gateway's own source.
+      path: gatewayRolePath(defaults.serviceName),
       description: `${props.handler} function of ${defaults.serviceName}`,
     });
     this.logGroup.grantWrite(this.role);
@@ -122,6 +145,16 @@ export class GatewayFunction extends Construct {
         bundleAwsSDK: true,
         banner: ESM_REQUIRE_BANNER,
         metafile: true,
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
+              },
+            }
+          : {}),
       },
     });
 

@@ -9,12 +9,20 @@ import {
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { METRICS_NAMESPACE, type GatewayConfig } from '../config';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
+import { CfnIPSet, CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { errorBody, type ErrorCode } from '../../lambdas/domain/errors';
+import { errorBody, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { GATEWAY_RESPONSES, INGEST_ROUTES, resourcePath, type IngestHandler } from '../../definitions/routes';
 import {
   associateWebAcl,
+  bodySizeRule,
+  bodyTooLargeResponse,
+  invokeOnlyIf,
   requireModernTls,
   stageOptions,
   wafVisibility,
@@ -35,18 +43,64 @@ export interface IngestApiProps {
   readonly manage: IFunction;
   /** /v2/schedules: recurring sends. */
   readonly schedules: IFunction;
+  /** GET /v2/suppressions, PUT and DELETE /v2/suppressions/{number}: a team's suppression list. */
+  readonly suppressions: IFunction;
+  /** /v2/team…, /v2/usage: a team's own settings, webhook, key and usage. */
+  readonly team: IFunction;
+  /** GET /console and /console/{proxy+}: the web console's static files (decision 0017). */
+  readonly console: IFunction;
   /** How long API Gateway caches an authorizer decision per key (0–60 s; revocations wait at most this long). */
   readonly authCacheSeconds: number;
   /** Largest request body let through (bytes, at most 64 KiB); larger ones get 413 GW-BODY-TOO-LARGE from WAF. */
   readonly maxBodyBytes: number;
+  /** Who can reach the API (config ingestAccess). */
+  readonly access: GatewayConfig['ingestAccess'];
+  /** WAF rate limits: requests per 5 minutes per source IP and per x-api-key value. */
+  readonly rateLimitPer5MinPerIp: number;
+  readonly rateLimitPer5MinPerKey: number;
+  /** WAF log retention (days). */
+  readonly logRetentionDays: number;
+  readonly removalPolicy: RemovalPolicy;
 }
 
-/** Sinch-shaped JSON body for a gateway response mapping template (static text: no VTL `$` or `#`). */
+/** The AWS managed rule groups on the ingest web ACL. */
+export const INGEST_MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+] as const;
+
+/** WAF visibility without sampled requests: samples would show the x-api-key header in the console. */
+const unsampled = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+  ...wafVisibility(metricName),
+  sampledRequestsEnabled: false,
+});
+
+/** The resource policy of a `private` or `allowlist` ingest API (none for `public`). */
+const accessPolicy = (access: GatewayConfig['ingestAccess']): PolicyDocument | undefined =>
+  access.mode === 'public'
+    ? undefined
+    : invokeOnlyIf(
+        access.mode === 'private'
+          ? { StringEquals: { 'aws:SourceVpce': [...access.vpcEndpointIds] } }
+          : { IpAddress: { 'aws:SourceIp': [...access.sourceCidrs] } },
+      );
+
+/**
+ * Sinch-shaped JSON body for a gateway response mapping template: static text (no VTL `$` or `#`) plus the
+ * request id (`$context.requestId`), as the Lambda answers carry it.
+ */
 const sinchBody = (code: ErrorCode, info?: string): Record<string, string> => {
   const body = JSON.stringify(errorBody(code, info));
   if (/[$#]/.test(body)) throw new Error(`gateway response body for ${code} must not contain $ or #`);
-  return { 'application/json': body };
+  return { 'application/json': `${body.slice(0, -1)},"request-id":"$context.requestId"}` };
 };
+
+/** The headers of every gateway response (the Lambda answers set the same ones: lambdas/handlers/http.ts). */
+export const GATEWAY_RESPONSE_HEADERS = {
+  'Cache-Control': "'no-store'",
+  'X-Content-Type-Options': "'nosniff'",
+  'x-request-id': 'context.requestId',
+} as const;
 
 /** WAF's request body inspection size for API Gateway: the smallest that covers the body limit. */
 const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(bytes / 16_384) * 16)}`;
@@ -62,8 +116,12 @@ const inspectionLimit = (bytes: number): string => `KB_${Math.max(16, Math.ceil(
 export class IngestApi extends Construct {
   readonly api: RestApi;
   readonly webAcl: CfnWebACL;
+  /** Answers 401 or 403 (refused keys), counted from the access logs: the AuthRefused alarm's metric. */
+  readonly authRefused: IMetric;
   /** GET /v2/openapi.json, the only method without the authorizer. */
   readonly openApiMethod: Method;
+  /** GET /console[/{proxy+}]: the console's static files, without the authorizer. */
+  readonly consoleMethods: Method[];
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -77,7 +135,8 @@ export class IngestApi extends Construct {
     this.api = new RestApi(this, 'Api', {
       restApiName: props.apiName,
       description: 'MMS gateway: Sinch-compatible API for internal teams (x-api-key per team)',
-      endpointTypes: [EndpointType.REGIONAL],
+      endpointTypes: [props.access.mode === 'private' ? EndpointType.PRIVATE : EndpointType.REGIONAL],
+      ...(accessPolicy(props.access) ? { policy: accessPolicy(props.access) } : {}),
       deployOptions: stageOptions(this, props.stage),
       // The account-wide role API Gateway needs to write execution logs (one per account and region).
       cloudWatchRole: true,
@@ -85,115 +144,176 @@ export class IngestApi extends Construct {
       defaultMethodOptions: { authorizer, authorizationType: AuthorizationType.CUSTOM },
     });
     requireModernTls(this.api);
+    // A new deployment when the access rules change, so the resource policy takes effect.
+    this.api.latestDeployment?.addToLogicalId({ access: props.access });
 
-    const ingest = new LambdaIntegration(props.ingest, { allowTestInvoke: false });
-    const query = new LambdaIntegration(props.query, { allowTestInvoke: false });
-    const manage = new LambdaIntegration(props.manage, { allowTestInvoke: false });
-    // API Gateway matches /v2 and /v2/ to the same resource: POST /v2/ is Sinch's URL.
-    const v2 = this.api.root.addResource('v2');
-    v2.addMethod('POST', ingest);
-    const messages = v2.addResource('messages');
-    messages.addMethod('GET', query);
-    const message = messages.addResource('{id}');
-    message.addMethod('GET', query);
-    message.addMethod('DELETE', manage);
-    message.addMethod('PATCH', manage);
-    const schedulesIntegration = new LambdaIntegration(props.schedules, { allowTestInvoke: false });
-    const schedules = v2.addResource('schedules');
-    schedules.addMethod('GET', schedulesIntegration);
-    schedules.addMethod('POST', schedulesIntegration);
-    const schedule = schedules.addResource('{id}');
-    schedule.addMethod('GET', schedulesIntegration);
-    schedule.addMethod('DELETE', schedulesIntegration);
-    schedule.addResource('pause').addMethod('POST', schedulesIntegration);
-    schedule.addResource('resume').addMethod('POST', schedulesIntegration);
-    const templates = v2.addResource('templates');
-    templates.addMethod('GET', query);
-    templates.addResource('{id}').addMethod('GET', query);
-    // The OpenAPI document is public: it describes the API and needs no team (the query handler serves it
-    // before looking for one), so tools and people can read it without a key.
-    this.openApiMethod = v2
-      .addResource('openapi.json')
-      .addMethod('GET', query, { authorizationType: AuthorizationType.NONE });
+    // The routes and gateway responses come from the one route table (definitions/routes.ts).
+    const functions: Record<IngestHandler, IFunction> = {
+      ingest: props.ingest,
+      query: props.query,
+      manage: props.manage,
+      schedules: props.schedules,
+      suppressions: props.suppressions,
+      team: props.team,
+    };
+    const integrations = new Map<IngestHandler, LambdaIntegration>();
+    const integration = (handler: IngestHandler): LambdaIntegration => {
+      let found = integrations.get(handler);
+      if (!found)
+        integrations.set(
+          handler,
+          (found = new LambdaIntegration(functions[handler], { allowTestInvoke: false })),
+        );
+      return found;
+    };
+    const publicMethods: Method[] = [];
+    for (const route of INGEST_ROUTES) {
+      const method = this.api.root
+        .resourceForPath(resourcePath(route.path))
+        .addMethod(
+          route.method,
+          integration(route.handler),
+          route.authorization === 'none' ? { authorizationType: AuthorizationType.NONE } : {},
+        );
+      if (route.authorization === 'none') publicMethods.push(method);
+    }
+    const [openApiMethod, ...otherPublic] = publicMethods;
+    if (!openApiMethod || otherPublic.length > 0)
+      throw new Error('the route table must have exactly one public route (GET /v2/openapi.json)');
+    this.openApiMethod = openApiMethod;
+    // The console's static files: public like the OpenAPI document (they hold no data; every call the console
+    // makes goes to the API above with the team's key), on the same stage, WAF and throttling (decision 0017).
+    // Not API routes: no OpenAPI operation, so outside the route table.
+    const consoleIntegration = new LambdaIntegration(props.console, { allowTestInvoke: false });
+    const consoleRoot = this.api.root.addResource('console');
+    this.consoleMethods = [
+      consoleRoot.addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+      consoleRoot
+        .addResource('{proxy+}')
+        .addMethod('GET', consoleIntegration, { authorizationType: AuthorizationType.NONE }),
+    ];
+    for (const method of this.consoleMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /console serves the web console’s static files (HTML, JS, CSS; no team data, no side effect), public like GET /v2/openapi.json so a browser can load it before the team signs in; every data call it makes goes to the authorized API with the team’s x-api-key. Stage throttling and the WAF apply.',
+      });
+    }
     Validations.of(this.openApiMethod).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
         'GET /v2/openapi.json serves the static OpenAPI description of the API (no team data, no side effect), public on purpose so clients and tools can read it without a key; every other method has the x-api-key authorizer. Stage throttling and the WAF still apply.',
     });
 
-    const responses: [string, ResponseType, number, ErrorCode, string?][] = [
-      ['Unauthorized', ResponseType.UNAUTHORIZED, 401, 'E104', 'Missing or invalid x-api-key.'],
-      [
-        'AccessDenied',
-        ResponseType.ACCESS_DENIED,
-        403,
-        'E104',
-        'This API key is not allowed (its team is revoked).',
-      ],
-      [
-        'UnknownRoute',
-        ResponseType.MISSING_AUTHENTICATION_TOKEN,
-        404,
-        'GW-NOT-FOUND',
-        'No such resource or method.',
-      ],
-      ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 413, 'GW-BODY-TOO-LARGE'],
-      [
-        'Throttled',
-        ResponseType.THROTTLED,
-        429,
-        'GW-RATE-LIMITED',
-        'The gateway is receiving too many requests; retry shortly.',
-      ],
-      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, 500, 'GW-INTERNAL'],
-      ['AuthorizerConfig', ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 500, 'GW-INTERNAL'],
-      ['Default5xx', ResponseType.DEFAULT_5XX, 500, 'GW-INTERNAL'],
-    ];
-    for (const [name, type, statusCode, code, info] of responses) {
-      this.api.addGatewayResponse(name, {
-        type,
-        statusCode: String(statusCode),
-        templates: sinchBody(code, info),
+    for (const response of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(response.name, {
+        type: ResponseType.of(response.type),
+        statusCode: String(response.statusCode),
+        templates: sinchBody(response.code as ErrorCode, response.info),
+        responseHeaders: { ...GATEWAY_RESPONSE_HEADERS },
       });
     }
 
+    const name = props.apiName;
+    const cidrs = props.access.mode === 'allowlist' ? props.access.sourceCidrs : [];
+    const allowlist = [false, true]
+      .filter((ipv6) => cidrs.some((c) => c.includes(':') === ipv6))
+      .map((ipv6) => this.allowlistSet(name, ipv6, cidrs));
+    const rules: CfnWebACL.RuleProperty[] = [
+      {
+        ...bodySizeRule(0, `${name}-body-size`, props.maxBodyBytes),
+        visibilityConfig: unsampled(`${name}-body-size`),
+      },
+      ...INGEST_MANAGED_RULE_GROUPS.map((group, i): CfnWebACL.RuleProperty => ({
+        name: group,
+        priority: 10 + i,
+        statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } },
+        overrideAction: { none: {} },
+        visibilityConfig: unsampled(`${name}-${group}`),
+      })),
+      {
+        name: 'rate-limit-per-ip',
+        priority: 20,
+        statement: { rateBasedStatement: { limit: props.rateLimitPer5MinPerIp, aggregateKeyType: 'IP' } },
+        action: { block: {} },
+        visibilityConfig: unsampled(`${name}-rate-ip`),
+      },
+      {
+        name: 'rate-limit-per-api-key',
+        priority: 21,
+        statement: {
+          rateBasedStatement: {
+            limit: props.rateLimitPer5MinPerKey,
+            aggregateKeyType: 'CUSTOM_KEYS',
+            customKeys: [
+              { header: { name: 'x-api-key', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+            ],
+          },
+        },
+        action: { block: {} },
+        visibilityConfig: unsampled(`${name}-rate-key`),
+      },
+      ...(allowlist.length > 0
+        ? [
+            {
+              name: 'block-outside-allowlist',
+              priority: 5,
+              statement: {
+                notStatement: {
+                  statement:
+                    allowlist.length === 1
+                      ? { ipSetReferenceStatement: { arn: allowlist[0]!.attrArn } }
+                      : {
+                          orStatement: {
+                            statements: allowlist.map((set) => ({
+                              ipSetReferenceStatement: { arn: set.attrArn },
+                            })),
+                          },
+                        },
+                },
+              },
+              action: { block: {} },
+              visibilityConfig: unsampled(`${name}-allowlist`),
+            },
+          ]
+        : []),
+    ];
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
-      name: `${props.apiName}-waf`,
-      description: 'Ingest API: refuses request bodies above the configured size',
+      name: `${name}-waf`,
+      description: 'Ingest API: body size, IP reputation, known bad inputs, rate per IP and per key, sources',
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: wafVisibility(`${props.apiName}-waf`),
+      visibilityConfig: unsampled(`${name}-waf`),
       associationConfig: {
         requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: inspectionLimit(props.maxBodyBytes) } },
       },
-      customResponseBodies: {
-        'body-too-large': {
-          contentType: 'APPLICATION_JSON',
-          content: JSON.stringify(
-            errorBody('GW-BODY-TOO-LARGE', `Request body larger than ${props.maxBodyBytes} bytes.`),
-          ),
-        },
-      },
-      rules: [
-        {
-          name: 'body-size-limit',
-          priority: 0,
-          statement: {
-            sizeConstraintStatement: {
-              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
-              comparisonOperator: 'GT',
-              size: props.maxBodyBytes,
-              textTransformations: [{ priority: 0, type: 'NONE' }],
-            },
-          },
-          action: {
-            block: { customResponse: { responseCode: 413, customResponseBodyKey: 'body-too-large' } },
-          },
-          visibilityConfig: wafVisibility(`${props.apiName}-body-size`),
-        },
-      ],
+      customResponseBodies: bodyTooLargeResponse('Request', props.maxBodyBytes),
+      rules,
+    });
+    // WAF logs, with the key header redacted (WAF requires the aws-waf-logs- name prefix).
+    const wafLogs = new LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-${name}`,
+      retention: props.logRetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    new CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: this.webAcl.attrArn,
+      logDestinationConfigs: [wafLogs.logGroupArn],
+      redactedFields: [{ singleHeader: { Name: 'x-api-key' } }],
     });
     associateWebAcl(this, this.api, this.webAcl);
+
+    // API Gateway answers most refusals itself (missing key, cached denies): count them in the access logs.
+    this.authRefused = new MetricFilter(this, 'AuthRefusedFilter', {
+      logGroup: this.node.findChild('AccessLogs') as LogGroup,
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: `${props.apiName}-AuthRefused`,
+      filterPattern: FilterPattern.any(
+        FilterPattern.stringValue('$.status', '=', '401'),
+        FilterPattern.stringValue('$.status', '=', '403'),
+      ),
+      metricValue: '1',
+    }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
@@ -209,6 +329,17 @@ export class IngestApi extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason:
         "API Gateway's account-level logging role; the AWS-managed policy is the documented one for it and execution log groups do not exist before API Gateway creates them.",
+    });
+  }
+
+  /** The allowlist's IP set of one address family (WAF IP sets hold one family each). */
+  private allowlistSet(name: string, ipv6: boolean, cidrs: readonly string[]): CfnIPSet {
+    return new CfnIPSet(this, ipv6 ? 'AllowIpv6' : 'AllowIpv4', {
+      name: `${name}-${ipv6 ? 'ipv6' : 'ipv4'}`,
+      description: 'Ingest API source ranges, from config ingestAccess.sourceCidrs',
+      scope: 'REGIONAL',
+      ipAddressVersion: ipv6 ? 'IPV6' : 'IPV4',
+      addresses: cidrs.filter((c) => c.includes(':') === ipv6),
     });
   }
 }

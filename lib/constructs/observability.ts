@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
+  MathExpression,
   Alarm,
   AlarmStatusWidget,
   ComparisonOperator,
@@ -34,13 +35,25 @@ export interface ObservabilityProps {
   readonly sendQueue: IQueue;
   readonly sendDeadLetterQueue: IQueue;
   readonly processorDeadLetterQueue: IQueue;
+  /** The status publisher (outbox) and its dead-letter queue. */
+  readonly publisherFunction: IFunction;
+  readonly publisherDeadLetterQueue: IQueue;
   /** Send-requested events the events worker or EventBridge could not get through. */
   readonly eventsDeadLetterQueue: IQueue;
   /** Status events the webhook worker or EventBridge could not get through. */
   readonly webhookDeadLetterQueue: IQueue;
   readonly ingestApi: RestApi;
   readonly postbackApi: RestApi;
+  /** 401/403 answers of the ingest API (AuthRefused alarm). */
+  readonly authRefused: IMetric;
+  /** The web ACLs whose blocked requests are alarmed on (WafBlocks alarm), by name. */
+  readonly webAclNames: readonly string[];
 }
+
+/** More refused keys than this per 5 minutes: someone is guessing keys, or a team's key was revoked in use. */
+export const AUTH_REFUSED_ALARM_THRESHOLD = 50;
+/** More WAF blocks than this per 5 minutes over the web ACLs: an attack, or a legitimate caller refused. */
+export const WAF_BLOCKS_ALARM_THRESHOLD = 100;
 
 /** The send outcomes the send handler counts (`Send_<outcome>`), plus its retry counters. */
 const SEND_OUTCOME_METRICS = [
@@ -65,7 +78,7 @@ const EVENT_AND_WEBHOOK_METRICS = [
  * Alarms, an encrypted SNS topic that e-mails them, and one dashboard. Each alarm has a runbook entry in
  * docs/operations.md under its name: SendDlqNotEmpty, ProcessorDlqNotEmpty, EventsDlqNotEmpty,
  * WebhookDlqNotEmpty, SendErrors, SendThrottles, SendRetries, SendQueueBacklog, IngestApi5xx, PostbackApi5xx,
- * ProcessorIteratorAge, SweepErrors and OrphanPostbacks.
+ * ProcessorIteratorAge, PublisherDlqNotEmpty, PublisherIteratorAge, SweepErrors and OrphanPostbacks.
  */
 export class Observability extends Construct {
   readonly topic: Topic;
@@ -122,6 +135,34 @@ export class Observability extends Construct {
       alarms[name] = created;
     };
 
+    alarm(
+      'AuthRefused',
+      'Many ingest API requests were refused with 401/403 (unknown, missing or revoked keys).',
+      props.authRefused,
+      AUTH_REFUSED_ALARM_THRESHOLD,
+    );
+    alarm(
+      'WafBlocks',
+      'The web ACLs blocked many requests (rate limits, IP reputation, bad inputs, body size, source ranges).',
+      new MathExpression({
+        expression: props.webAclNames.map((_, i) => `w${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          props.webAclNames.map((name, i) => [
+            `w${i}`,
+            new Metric({
+              namespace: 'AWS/WAFV2',
+              metricName: 'BlockedRequests',
+              dimensionsMap: { WebACL: name, Rule: 'ALL', Region: Stack.of(this).region },
+              statistic: 'Sum',
+              period: five,
+            }),
+          ]),
+        ),
+        period: five,
+      }),
+      WAF_BLOCKS_ALARM_THRESHOLD,
+    );
+
     const deadLetters = (queue: IQueue): IMetric =>
       queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) });
     alarm(
@@ -134,6 +175,12 @@ export class Observability extends Construct {
       'ProcessorDlqNotEmpty',
       'Postback stream records failed every retry of the status processor.',
       deadLetters(props.processorDeadLetterQueue),
+      0,
+    );
+    alarm(
+      'PublisherDlqNotEmpty',
+      'Messages/templates stream records failed every retry of the status publisher: their status events were not published.',
+      deadLetters(props.publisherDeadLetterQueue),
       0,
     );
     alarm(
@@ -188,6 +235,12 @@ export class Observability extends Construct {
       'ProcessorIteratorAge',
       'The status processor is more than 5 minutes behind the postbacks stream.',
       props.processorFunction.metric('IteratorAge', { statistic: 'Maximum', period: five }),
+      5 * 60 * 1000,
+    );
+    alarm(
+      'PublisherIteratorAge',
+      'The status publisher is more than 5 minutes behind the messages or templates stream: status events are late.',
+      props.publisherFunction.metric('IteratorAge', { statistic: 'Maximum', period: five }),
       5 * 60 * 1000,
     );
     alarm(

@@ -6,17 +6,22 @@ import {
   RestApi,
   type CfnAccount,
 } from 'aws-cdk-lib/aws-apigateway';
-import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnIPSet, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
   associateWebAcl,
+  bodySizeRule,
+  bodyTooLargeResponse,
+  invokeOnlyIf,
   requireModernTls,
   stageOptions,
   wafVisibility,
   type StageSettings,
 } from './rest-api-support';
+
+/** Largest postback body the WAF lets through (16 KB; WAF inspects the first 16 KB of an API Gateway body). */
+export const POSTBACK_WAF_MAX_BODY_BYTES = 16 * 1024;
 
 export interface PostbackApiProps {
   /** Name of the REST API (and prefix of its WAF names). */
@@ -54,17 +59,7 @@ export class PostbackApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       deployOptions: stageOptions(this, props.stage),
       cloudWatchRole: false,
-      policy: new PolicyDocument({
-        statements: [
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            principals: [new AnyPrincipal()],
-            actions: ['execute-api:Invoke'],
-            resources: ['execute-api:/*'],
-            conditions: { IpAddress: { 'aws:SourceIp': cidrs } },
-          }),
-        ],
-      }),
+      policy: invokeOnlyIf({ IpAddress: { 'aws:SourceIp': cidrs } }),
     });
     requireModernTls(this.api);
     // A resource policy takes effect with a new deployment: redeploy whenever the ranges change.
@@ -94,17 +89,20 @@ export class PostbackApi extends Construct {
       scope: 'REGIONAL',
       defaultAction: { block: {} },
       visibilityConfig: wafVisibility(`${props.apiName}-waf`),
+      customResponseBodies: bodyTooLargeResponse('Postback', POSTBACK_WAF_MAX_BODY_BYTES),
       rules: [
+        // Sinch's delivery reports are a few hundred bytes; refuse big bodies before Lambda takes up to 6 MB.
+        bodySizeRule(0, `${props.apiName}-body-size`, POSTBACK_WAF_MAX_BODY_BYTES),
         {
           name: 'rate-limit-per-ip',
-          priority: 0,
+          priority: 1,
           statement: { rateBasedStatement: { limit: props.rateLimitPer5Min, aggregateKeyType: 'IP' } },
           action: { block: {} },
           visibilityConfig: wafVisibility(`${props.apiName}-rate-limit`),
         },
         {
           name: 'allow-sinch-sources',
-          priority: 1,
+          priority: 2,
           statement: fromSinch.length === 1 ? fromSinch[0]! : { orStatement: { statements: fromSinch } },
           action: { allow: {} },
           visibilityConfig: wafVisibility(`${props.apiName}-allow-sinch`),

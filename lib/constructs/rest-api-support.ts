@@ -1,7 +1,7 @@
 /**
  * Settings both REST APIs share: JSON access logs without secrets, the TLS policy, and the WAF association.
  */
-import { type RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -11,9 +11,11 @@ import {
   type RestApi,
   type StageOptions,
 } from 'aws-cdk-lib/aws-apigateway';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation, type CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { errorBody } from '../../lambdas/domain/sinch/error-codes';
 
 /**
  * TLS 1.3 and 1.2 only (no TLS 1.0/1.1), for a regional REST API's default endpoint. Enhanced policies need an
@@ -96,3 +98,51 @@ export const wafVisibility = (metricName: string): CfnWebACL.VisibilityConfigPro
   metricName,
   sampledRequestsEnabled: true,
 });
+
+/** The WAF custom response body key of the body-size rules. */
+export const BODY_TOO_LARGE = 'body-too-large';
+
+/** A web ACL's custom response bodies with the Sinch-shaped 413 body of `bodySizeRule`. */
+export const bodyTooLargeResponse = (
+  what: string,
+  maxBytes: number,
+): Record<string, CfnWebACL.CustomResponseBodyProperty> => ({
+  [BODY_TOO_LARGE]: {
+    contentType: 'APPLICATION_JSON',
+    content: JSON.stringify(errorBody('GW-BODY-TOO-LARGE', `${what} body larger than ${maxBytes} bytes.`)),
+  },
+});
+
+/** A WAF rule that blocks bodies above `maxBytes` (or above the inspection limit) with 413 GW-BODY-TOO-LARGE. */
+export const bodySizeRule = (
+  priority: number,
+  metricName: string,
+  maxBytes: number,
+): CfnWebACL.RuleProperty => ({
+  name: 'body-size-limit',
+  priority,
+  statement: {
+    sizeConstraintStatement: {
+      fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+      comparisonOperator: 'GT',
+      size: maxBytes,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  },
+  action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: BODY_TOO_LARGE } } },
+  visibilityConfig: wafVisibility(metricName),
+});
+
+/** A REST API resource policy that lets anyone invoke the API, but only under `conditions` (source IP, VPCE). */
+export const invokeOnlyIf = (conditions: Record<string, unknown>): PolicyDocument =>
+  new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions,
+      }),
+    ],
+  });

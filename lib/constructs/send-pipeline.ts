@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../data-model';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';
 
@@ -74,7 +74,8 @@ export class SendPipeline extends Construct {
         items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
       })
       .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] })
-      .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem'] });
+      // The pacing bucket, and the per-team usage counters (UpdateItem).
+      .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem', 'UpdateItem'] });
     props.sinchSecret.grantRead(this.send.role);
     props.queue.grantSendMessages(this.send.role);
     props.deadLetterQueue.grantSendMessages(this.send.role);

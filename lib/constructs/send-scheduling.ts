@@ -3,7 +3,7 @@ import { Effect, Grant, PolicyDocument, PolicyStatement, Role, ServicePrincipal 
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
+import { RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import type { GatewayFunction } from './gateway-function';
 
 /** The API calls lambdas/adapters/eventbridge-scheduler.ts makes, and nothing else. */

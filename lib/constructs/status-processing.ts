@@ -6,7 +6,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INDEX } from '../data-model';
+import { INDEX } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';
 
@@ -21,6 +21,8 @@ export interface StatusProcessingProps {
   readonly templatesTable: ITable;
   /** Must have a stream: its new items drive the status processor. */
   readonly postbacksTable: ITable;
+  /** The per-team usage counters the processor adds to (GET /v2/usage). */
+  readonly controlTable: ITable;
   readonly eventBus: IEventBus;
   /** Name prefix of the processor's dead-letter queue. */
   readonly namePrefix: string;
@@ -49,13 +51,12 @@ export class StatusProcessing extends Construct {
       queryIndexes: [INDEX.templatesBySinchTrackingId, INDEX.templatesByMmsId],
     };
     const statusEnvironment = {
-      eventBusName: props.eventBus.eventBusName,
       ...(correlation !== undefined ? { correlationWindowSeconds: String(correlation) } : {}),
     };
 
     this.processor = new GatewayFunction(this, 'Processor', {
       handler: 'status-processor',
-      description: 'Applies stored Sinch postbacks to message states and publishes status events',
+      description: 'Applies stored Sinch postbacks to message states (the status publisher publishes them)',
       defaults: props.defaults,
       timeout: Duration.seconds(30),
       environment: statusEnvironment,
@@ -66,7 +67,8 @@ export class StatusProcessing extends Construct {
         queryIndexes: [INDEX.messagesBySinchTrackingId],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
-      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem', 'BatchWriteItem'] });
+      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem', 'BatchWriteItem'] })
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
     props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {
@@ -109,14 +111,15 @@ export class StatusProcessing extends Construct {
     this.sweep
       .grantTable('messagesTable', props.messagesTable, {
         items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
-        queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge],
+        // redact-due: the retention job (privacy/retention.ts) redacts messages past their team's retention.
+        queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge, INDEX.messagesRedactDue],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
       .grantTable('postbacksTable', props.postbacksTable, {
-        items: ['UpdateItem'],
+        // DeleteItem: a redacted message's raw postbacks go with its content.
+        items: ['UpdateItem', 'DeleteItem'],
         queryIndexes: [INDEX.postbacksByState],
       });
-    props.eventBus.grantPutEventsTo(this.sweep.role);
 
     new Rule(this, 'EveryMinute', {
       description: 'Runs the status sweep',

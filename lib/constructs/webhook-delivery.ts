@@ -3,7 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from '../data-model';
+import { WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import type { GatewayConfig } from '../config';
 import { GatewayFunction, type FunctionDefaults } from './gateway-function';
 
@@ -21,6 +21,8 @@ export interface WebhookDeliveryProps {
   readonly teamsTable: ITable;
   /** Each attempt is recorded in the message's history. */
   readonly messagesTable: ITable;
+  /** And in the team's delivery log (GET /v2/team/webhook/deliveries). */
+  readonly controlTable: ITable;
 }
 
 /**
@@ -55,7 +57,8 @@ export class WebhookDelivery extends Construct {
       },
     })
       .grantTable('teamsTable', props.teamsTable, { items: ['GetItem'] })
-      .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] });
+      .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
     props.queue.grantSendMessages(this.worker.role);
 
     this.worker.function.addEventSource(

@@ -22,10 +22,11 @@ import {
   type QueueDefinition,
   type TableDefinition,
   type TableId,
-} from '../data-model';
+} from '../../definitions/data-model';
 import { resourcePrefix, type GatewayConfig } from '../config';
 import { EventRouting } from '../constructs/event-routing';
 import { SendScheduling } from '../constructs/send-scheduling';
+import { gatewayRolePath } from '../constructs/gateway-function';
 
 type QueueKey = keyof typeof QUEUES;
 
@@ -44,7 +45,7 @@ export const removalPolicyOf = (config: GatewayConfig): RemovalPolicy =>
 
 /**
  * Everything that holds data or identity and must outlive a redeploy of the code: the DynamoDB tables and the
- * queues with their dead-letter queues (all built from lib/data-model.ts), the Sinch API key secret, the
+ * queues with their dead-letter queues (all built from definitions/data-model.ts), the Sinch API key secret, the
  * gateway's EventBridge bus with its rules into the queues, the Scheduler group holding scheduled sends and
  * the role that fires them and, with fixedEgressIp, the Elastic IPs Sinch may allowlist. Retained on stack
  * deletion (tables also deletion-protected) unless the config says `removalPolicy: destroy`.
@@ -122,6 +123,7 @@ export class StatefulStack extends Stack {
       statusChanges: { queue: queues.webhook, deadLetterQueue: queues.webhookDlq },
       producers: config.eventProducers,
       producerSources: Object.keys(config.eventSources),
+      gatewayRolePath: gatewayRolePath(prefix),
     });
 
     this.scheduling = new SendScheduling(this, 'Scheduling', {

@@ -1,12 +1,12 @@
-import { CfnOutput, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INDEX, type QUEUES, type TableId } from '../data-model';
-import { postbackRateLimit, resourcePrefix, type GatewayConfig } from '../config';
+import { INDEX, type QUEUES, type TableId } from '../../definitions/data-model';
+import { postbackRateLimit, resourcePrefix, type GatewayConfig, PROJECT_ROOT } from '../config';
 import { AcceptAccess, type SchedulingAccess } from '../constructs/accept-access';
 import { EgressNetwork } from '../constructs/egress-network';
 import { EventSends } from '../constructs/event-sends';
@@ -17,6 +17,8 @@ import { PostbackApi } from '../constructs/postback-api';
 import { SendPipeline } from '../constructs/send-pipeline';
 import { StatusProcessing } from '../constructs/status-processing';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
+import { StatusPublishing } from '../constructs/status-publishing';
+import { CustomDomain } from '../constructs/custom-domain';
 import { removalPolicyOf } from './stateful-stack';
 
 /** The stateful resources the code works on, passed as typed references from the StatefulStack. */
@@ -51,6 +53,7 @@ export class StatelessStack extends Stack {
   readonly sendPipeline: SendPipeline;
   readonly statusProcessing: StatusProcessing;
   readonly webhookDelivery: WebhookDelivery;
+  readonly statusPublishing: StatusPublishing;
   readonly observability: Observability;
   readonly functions: Readonly<Record<string, GatewayFunction>>;
 
@@ -96,6 +99,8 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       controlTable: tables.control,
+      suppressionsTable: tables.suppressions,
+      mediaCacheTable: tables.media,
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       scheduling: stateful.scheduling,
@@ -116,7 +121,7 @@ export class StatelessStack extends Stack {
     })
       .grantTable('messagesTable', tables.messages, {
         items: ['GetItem', 'BatchGetItem'],
-        queryIndexes: [INDEX.messagesByClientReference],
+        queryIndexes: [INDEX.messagesByClientReference, INDEX.messagesByTeamAccepted],
       })
       .grantTable('templatesTable', tables.templates, {
         items: ['GetItem'],
@@ -127,7 +132,10 @@ export class StatelessStack extends Stack {
       handler: 'manage',
       description: 'DELETE and PATCH /v2/messages/{id}: cancels or moves a team’s scheduled message',
       defaults,
-    }).grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] });
+    })
+      .grantTable('messagesTable', tables.messages, { items: ['GetItem', 'UpdateItem'] })
+      // DELETE /v2/messages/{id}/content erases the message's raw postbacks too.
+      .grantTable('postbacksTable', tables.postbacks, { items: ['DeleteItem'] });
     stateful.scheduling.grantScheduling(manage);
 
     const schedules = new GatewayFunction(this, 'Schedules', {
@@ -150,6 +158,41 @@ export class StatelessStack extends Stack {
       });
     stateful.scheduling.grantRecurring(schedules);
 
+    const suppressions = new GatewayFunction(this, 'Suppressions', {
+      handler: 'suppressions',
+      description: '/v2/suppressions: a team’s own suppression list (list, add, remove)',
+      defaults,
+    }).grantTable('suppressionsTable', tables.suppressions, {
+      items: ['Query', 'PutItem', 'DeleteItem'],
+    });
+
+    const team = new GatewayFunction(this, 'Team', {
+      handler: 'team',
+      description: '/v2/team…, /v2/usage: a team’s own settings, webhook, key and usage',
+      defaults,
+      environment: {
+        keyRotationGraceSeconds: String(config.keyRotationGraceSeconds),
+        usagePriceMms: String(config.usagePrices.mms),
+        usagePriceSms: String(config.usagePrices.sms),
+        usageCurrency: config.usagePrices.currency,
+        ...(config.webhooks.timeoutMs !== undefined
+          ? { webhookTimeoutMs: String(config.webhooks.timeoutMs) }
+          : {}),
+      },
+    })
+      // Its own team item (webhook, quiet hours) and key items (rotation); never a Scan.
+      .grantTable('teamsTable', tables.teams, { items: ['GetItem', 'PutItem', 'UpdateItem'] })
+      // Usage counters and the webhook delivery log.
+      .grantTable('controlTable', tables.control, { items: ['GetItem', 'UpdateItem', 'BatchGetItem'] });
+
+    // The web console's files, bundled next to its handler (decision 0017); it reads no table.
+    const consoleFiles = new GatewayFunction(this, 'Console', {
+      handler: 'console',
+      description: 'GET /console: the web console’s static files',
+      defaults,
+      afterBundling: (outputDir) => [`node ${PROJECT_ROOT}/console/build.mjs --out ${outputDir}/console`],
+    });
+
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       apiName: `${prefix}-ingest`,
       stage: stage(config.ingestRateLimit, config.ingestBurstLimit),
@@ -158,8 +201,16 @@ export class StatelessStack extends Stack {
       query: query.function,
       manage: manage.function,
       schedules: schedules.function,
+      suppressions: suppressions.function,
+      team: team.function,
+      console: consoleFiles.function,
       authCacheSeconds: config.authCacheSeconds,
       maxBodyBytes: config.ingestMaxBodyBytes,
+      access: config.ingestAccess,
+      rateLimitPer5MinPerIp: config.ingestRateLimitPer5MinPerIp,
+      rateLimitPer5MinPerKey: config.ingestRateLimitPer5MinPerKey,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
     });
 
     this.eventSends = new EventSends(this, 'EventSends', {
@@ -198,13 +249,10 @@ export class StatelessStack extends Stack {
       description: 'POST /postbacks/mms: stores a Sinch postback raw and answers 200',
       defaults,
     }).grantTable('postbacksTable', tables.postbacks, { items: ['PutItem'] });
-    if (config.postbackSharedSecretName !== undefined) {
-      // Resolved by CloudFormation at deploy time; the handler compares it with the URL's ?token=.
-      postback.setEnv(
-        'postbackSharedSecret',
-        SecretValue.secretsManager(config.postbackSharedSecretName).unsafeUnwrap(),
-      );
-    }
+    // Only the secret's name is in the environment: the handler reads the token (current and previous) at run
+    // time, so it is in no template and no function configuration, and a rotation needs no deployment.
+    postback.setEnv('postbackTokenSecretId', config.postbackSharedSecretName);
+    Secret.fromSecretNameV2(this, 'PostbackToken', config.postbackSharedSecretName).grantRead(postback.role);
 
     this.postbackApi = new PostbackApi(this, 'PostbackApi', {
       apiName: `${prefix}-postbacks`,
@@ -221,9 +269,35 @@ export class StatelessStack extends Stack {
       messagesTable: tables.messages,
       templatesTable: tables.templates,
       postbacksTable: tables.postbacks,
+      controlTable: tables.control,
       eventBus: stateful.eventBus,
       namePrefix: prefix,
     });
+
+    this.statusPublishing = new StatusPublishing(this, 'StatusPublishing', {
+      defaults,
+      config,
+      messagesTable: tables.messages,
+      templatesTable: tables.templates,
+      controlTable: tables.control,
+      eventBus: stateful.eventBus,
+      namePrefix: prefix,
+    });
+
+    // Consent: the send worker checks the list and adds E114 entries; the status processor handles inbound
+    // messages (owners of a sender from the teams table, keyword opt-outs and opt-ins on the list).
+    this.sendPipeline.send.grantTable('suppressionsTable', tables.suppressions, {
+      items: ['BatchGetItem', 'PutItem'],
+    });
+    // The sweep re-applies stuck postbacks with the processor's use case, inbound ones included.
+    for (const fn of [this.statusProcessing.processor, this.statusProcessing.sweep]) {
+      fn.grantTable('suppressionsTable', tables.suppressions, {
+        items: ['PutItem', 'DeleteItem'],
+      }).grantTable('teamsTable', tables.teams, { items: ['Scan'] });
+      if (config.consentKeywords !== undefined) {
+        fn.setEnv('consentKeywords', JSON.stringify(config.consentKeywords));
+      }
+    }
 
     this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
       defaults,
@@ -231,6 +305,7 @@ export class StatelessStack extends Stack {
       queue: stateful.queues.webhook,
       teamsTable: tables.teams,
       messagesTable: tables.messages,
+      controlTable: tables.control,
     });
 
     this.functions = {
@@ -239,12 +314,16 @@ export class StatelessStack extends Stack {
       query,
       manage,
       schedules,
+      suppressions,
       events: this.eventSends.worker,
       send: this.sendPipeline.send,
       postback,
       statusProcessor: this.statusProcessing.processor,
       sweep: this.statusProcessing.sweep,
+      statusPublisher: this.statusPublishing.publisher,
       webhook: this.webhookDelivery.worker,
+      team,
+      console: consoleFiles,
     };
 
     this.observability = new Observability(this, 'Observability', {
@@ -259,11 +338,19 @@ export class StatelessStack extends Stack {
       sendQueue: stateful.sendQueue,
       sendDeadLetterQueue: stateful.sendDeadLetterQueue,
       processorDeadLetterQueue: this.statusProcessing.processorDeadLetterQueue,
+      publisherFunction: this.statusPublishing.publisher.function,
+      publisherDeadLetterQueue: this.statusPublishing.deadLetterQueue,
       eventsDeadLetterQueue: stateful.queues.eventsDlq,
       webhookDeadLetterQueue: stateful.queues.webhookDlq,
       ingestApi: this.ingestApi.api,
       postbackApi: this.postbackApi.api,
+      authRefused: this.ingestApi.authRefused,
+      webAclNames: [this.ingestApi.webAcl, this.postbackApi.webAcl].map((acl) => acl.name as string),
     });
+
+    if (config.customDomain) {
+      new CustomDomain(this, 'CustomDomain', { ...config.customDomain, api: this.ingestApi.api });
+    }
 
     new CfnOutput(this, 'IngestApiUrl', {
       value: this.ingestApi.api.urlForPath('/v2/'),
@@ -272,7 +359,12 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'PostbackUrl', {
       value: this.postbackApi.postbackUrl,
       description:
-        'Give this URL to Sinch as the postback URL (append ?token=... if postbackSharedSecretName is set)',
+        'Give this URL to Sinch as the postback URL, with ?token=<the value of the postbackSharedSecretName secret>',
+    });
+    new CfnOutput(this, 'IngestApiId', {
+      value: this.ingestApi.api.restApiId,
+      description:
+        'For npm run teams -- revoke <team> --api-id <this> --stage <stage> (flushes the authorizer cache)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLambdaContext, LOCAL_ACCOUNT } from './lambda-context';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayEventRequestContextWithAuthorizer,
@@ -109,7 +109,6 @@ export interface ApiGateway {
   stop(): Promise<void>;
 }
 
-const ACCOUNT = '000000000000';
 const API_ID = 'local';
 const STAGE = 'local';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -117,32 +116,6 @@ const DEFAULT_TIMEOUT_MS = 29_000;
 const STOP_GRACE_MS = 5_000;
 /** Beyond this much of an oversized body, stop reading and drop the connection. */
 const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
-
-/** A minimal but complete Lambda `Context`, shared by the local API front end and the pollers. */
-export function createLambdaContext(opts: {
-  functionName: string;
-  timeoutMs: number;
-  requestId?: string;
-}): Context {
-  const deadline = Date.now() + opts.timeoutMs;
-  const unsupported = (name: string) => (): never => {
-    throw new Error(`context.${name}() is not supported locally; return a promise from the handler`);
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: opts.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${opts.functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: opts.requestId ?? randomUUID(),
-    logGroupName: `/aws/lambda/${opts.functionName}`,
-    logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]local`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported('done'),
-    fail: unsupported('fail'),
-    succeed: unsupported('succeed'),
-  };
-}
 
 class HttpError extends Error {
   constructor(readonly kind: 'tooLarge') {
@@ -447,7 +420,7 @@ function proxyEvent(
     match.kind === 'route' && Object.keys(match.pathParameters).length > 0 ? match.pathParameters : null;
   const now = new Date();
   const requestContext: APIGatewayEventRequestContextWithAuthorizer<undefined> = {
-    accountId: ACCOUNT,
+    accountId: LOCAL_ACCOUNT,
     apiId: API_ID,
     authorizer: undefined,
     domainName: req.headers.host ?? '127.0.0.1',
@@ -559,7 +532,7 @@ async function authorize(
   event: APIGatewayProxyEvent,
   onError: (error: unknown, event: APIGatewayProxyEvent) => void,
 ): Promise<AuthorizerOutcome> {
-  const methodArn = `arn:aws:execute-api:local:${ACCOUNT}:${API_ID}/${STAGE}/${event.httpMethod}${event.path}`;
+  const methodArn = `arn:aws:execute-api:local:${LOCAL_ACCOUNT}:${API_ID}/${STAGE}/${event.httpMethod}${event.path}`;
   const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
     type: 'REQUEST',
     methodArn,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -65,6 +64,8 @@ interface StoredSecret {
   value: string;
   versionId: string;
   createdDate: number;
+  /** The value before the last setSecret (staging label AWSPREVIOUS), as after a rotation. */
+  previous?: { value: string; versionId: string };
 }
 
 export async function startAwsEndpoints(opts: AwsEndpointsOptions): Promise<AwsEndpoints> {
@@ -74,7 +75,14 @@ export async function startAwsEndpoints(opts: AwsEndpointsOptions): Promise<AwsE
     // Real ARNs end in a random 6-character suffix; keep it stable across versions of one secret.
     const arn =
       existing?.arn ?? `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-${randomSuffix()}`;
-    secrets.set(name, { name, arn, value, versionId: randomUUID(), createdDate: Date.now() / 1000 });
+    secrets.set(name, {
+      name,
+      arn,
+      value,
+      versionId: randomUUID(),
+      createdDate: Date.now() / 1000,
+      ...(existing ? { previous: { value: existing.value, versionId: existing.versionId } } : {}),
+    });
   };
   for (const [name, value] of Object.entries(opts.secrets)) setSecret(name, value);
 
@@ -96,6 +104,16 @@ export async function startAwsEndpoints(opts: AwsEndpointsOptions): Promise<AwsE
           'ResourceNotFoundException',
           `Secrets Manager can't find the specified secret value for VersionId: ${JSON.stringify(input.VersionId)}`,
         );
+      }
+      if (input.VersionStage === 'AWSPREVIOUS' && secret.previous) {
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          SecretString: secret.previous.value,
+          VersionId: secret.previous.versionId,
+          VersionStages: ['AWSPREVIOUS'],
+          CreatedDate: secret.createdDate,
+        };
       }
       if (input.VersionStage !== undefined && input.VersionStage !== 'AWSCURRENT') {
         throw new AwsError(

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -29,7 +28,7 @@ import {
   nextRateOccurrence,
   parseScheduleExpression,
   type ParsedScheduleExpression,
-} from '../../lambdas/domain/schedule-expression';
+} from '../../lambdas/domain/recurring/schedule-expression';
 
 /**
  * A local EventBridge Scheduler: the REST-JSON API the real `SchedulerClient` speaks (CreateSchedule,
@@ -39,7 +38,7 @@ import {
  * - Schedules live in a DynamoDB table (created here if missing), so a local runtime restarted on a persisted
  *   DynamoDB Local loses none, and one that was down fires the schedules that fell due meanwhile at once (one
  *   pending occurrence per schedule; the ones missed after it are skipped, not fired in a burst).
- * - Expressions (parsed and evaluated by lambdas/domain/schedule-expression.ts, which says what is accepted and
+ * - Expressions (parsed and evaluated by lambdas/domain/recurring/schedule-expression.ts, which says what is accepted and
  *   how daylight saving time is handled), in ScheduleExpressionTimezone (default UTC):
  *   - `at(yyyy-mm-ddThh:mm:ss)`: once, at that time (StartDate and EndDate ignored, as by AWS);
  *   - `rate(N minute(s)|hour(s)|day(s))`: first run at StartDate if it is ahead, else one period after the

@@ -1,10 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
-import { QUEUES, physicalName } from '../../lib/data-model';
-import type { QueueDefinition } from '../../lib/data-model';
+import { QUEUES, physicalName, type QueueDefinition } from '../../definitions/data-model';
 
 /**
  * The part of the Fastify instance `buildApp()` returns that we use. fauxqs 2.4.1's declaration of that
@@ -43,10 +41,10 @@ export interface LocalQueue {
   arn: string;
 }
 
-type QueueKey = keyof typeof QUEUES;
+export type QueueKey = keyof typeof QUEUES;
 
 /**
- * Creates the queues of `lib/data-model.ts` (the same definitions the CDK stack deploys), each dead-letter
+ * Creates the queues of `definitions/data-model.ts` (the same definitions the CDK stack deploys), each dead-letter
  * queue before the queues that redrive to it. Idempotent as CreateQueue is (same attributes → same queue).
  * Returns the URL and ARN of each queue under the key it has in `defs`.
  *

@@ -7,11 +7,9 @@ import {
   GetShardIteratorCommand,
   ResourceNotFoundException,
   TrimmedDataAccessException,
-} from '@aws-sdk/client-dynamodb-streams';
-import type {
-  _Record as SdkRecord,
-  AttributeValue as SdkAttributeValue,
-  Shard,
+  type _Record as SdkRecord,
+  type AttributeValue as SdkAttributeValue,
+  type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type {
   AttributeValue,
@@ -21,7 +19,7 @@ import type {
   StreamRecord,
 } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLambdaContext } from './api-gateway';
+import { createLambdaContext } from './lambda-context';
 import type { LambdaHandler } from './api-gateway';
 import { withTimeout } from './timeout';
 

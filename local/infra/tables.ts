@@ -15,8 +15,8 @@ import type {
   TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TABLES, physicalName } from '../../lib/data-model';
-import type { IndexDefinition, KeyDefinition, TableDefinition } from '../../lib/data-model';
+import { TABLES, physicalName } from '../../definitions/data-model';
+import type { IndexDefinition, KeyDefinition, TableDefinition } from '../../definitions/data-model';
 
 export interface LocalTable {
   /** The definition's logical id, e.g. `messages`. */
@@ -29,7 +29,7 @@ export interface LocalTable {
 }
 
 /**
- * Creates the tables of `lib/data-model.ts` (the same definitions the CDK stack deploys): on-demand billing,
+ * Creates the tables of `definitions/data-model.ts` (the same definitions the CDK stack deploys): on-demand billing,
  * key schema, GSIs projecting ALL, the stream when `stream` is set, and TTL when `ttlAttribute` is set.
  * Idempotent: an existing table is kept (its TTL is switched on if missing), but one whose keys, indexes or
  * stream differ from the definition is an error, because code written for the model would misbehave on it.
@@ -193,7 +193,7 @@ function assertMatches(tableName: string, def: TableDefinition, table: TableDesc
     problems.push(`stream is ${stream ?? 'off'}, the model says ${def.stream ?? 'off'}`);
   if (problems.length > 0) {
     throw new Error(
-      `Table ${tableName} already exists but differs from lib/data-model.ts: ${problems.join('; ')}. ` +
+      `Table ${tableName} already exists but differs from definitions/data-model.ts: ${problems.join('; ')}. ` +
         'Delete the local database directory (or the table) to recreate it.',
     );
   }

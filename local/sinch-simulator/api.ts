@@ -3,22 +3,23 @@
  * injection: validation, magic destination numbers, the template store, answers and postbacks.
  */
 import { randomBytes } from 'node:crypto';
-import type { SimulatorOptions } from './options';
-import { reorderRate } from './options';
+import { type SimulatorOptions, reorderRate } from './options';
 import type { PostbackDispatcher, PostbackPayload } from './postbacks';
 import type { Random } from './random';
 import type { StatsCollector } from './stats';
 import type { TimerSet } from './timers';
-import type {
-  Action,
-  Failure,
-  JsonObject,
-  MediaRef,
-  SaveMmsRequest,
-  SendMmsRequest,
-  SendSavedMmsRequest,
+import {
+  type Action,
+  type Failure,
+  type JsonObject,
+  type MediaRef,
+  type SaveMmsRequest,
+  type SendMmsRequest,
+  type SendSavedMmsRequest,
+  checkFallback,
+  ERROR_INFO,
+  validateRequest,
 } from './validation';
-import { checkFallback, ERROR_INFO, validateRequest } from './validation';
 
 export type Outcome =
   'accepted' | 'rejected' | 'unauthorized' | 'invalid-json' | 'throttled' | 'fault' | 'simulated-failure';
@@ -40,6 +41,7 @@ export const MAGIC = {
   sentOnly: '15550000006',
   syncE110: '15550000007',
   flakyE503: '15550000008',
+  blacklistedE114: '15550000009',
 } as const;
 
 /** Requests to 15550000008 get E503 this many times in a row before one is accepted. */
@@ -166,6 +168,7 @@ export class SimulatedMmsApi {
       this.deps.stats.magicFailure('e110');
       return this.failure('E110', ERROR_INFO.E110, 'simulated-failure');
     }
+    if (to === MAGIC.blacklistedE114) return this.failure('E114', ERROR_INFO.E114, 'simulated-failure');
     if (to === MAGIC.flakyE503) {
       const failures = this.flakyCounts.get(to) ?? 0;
       if (failures < FLAKY_FAILURES) {

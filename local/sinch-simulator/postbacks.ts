@@ -8,7 +8,8 @@ import type { Random } from './random';
 import type { PostbackStats } from './stats';
 import type { TimerSet } from './timers';
 
-export type PostbackPayload = Record<string, string>;
+/** A postback body: strings, and for inbound messages (MO) arrays of `{ file }` / `{ number }`. */
+export type PostbackPayload = Record<string, string | Array<Record<string, string>>>;
 
 export class PostbackDispatcher {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

@@ -5,10 +5,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ApiResult } from './api';
-import { SimulatedMmsApi } from './api';
-import type { FaultKind, PublicSimulatorOptions, SimulatorOptions, SimulatorOptionsInput } from './options';
+import { type ApiResult, SimulatedMmsApi } from './api';
 import {
+  type FaultKind,
+  type PublicSimulatorOptions,
+  type SimulatorOptions,
+  type SimulatorOptionsInput,
   applyOptionsPatch,
   defaultOptions,
   FAULT_KINDS,
@@ -16,15 +18,12 @@ import {
   SimulatorConfigError,
 } from './options';
 import { PostbackDispatcher } from './postbacks';
-import type { Random } from './random';
-import { createRandom } from './random';
-import type { PublicRecordedRequest, RecordedRequest } from './request-log';
-import { RequestLog } from './request-log';
-import type { CountedOutcome, SimulatorStats } from './stats';
-import { StatsCollector, ThroughputLimiter } from './stats';
+import { moPayload } from './mo';
+import { type Random, createRandom } from './random';
+import { type PublicRecordedRequest, type RecordedRequest, RequestLog } from './request-log';
+import { type CountedOutcome, type SimulatorStats, StatsCollector, ThroughputLimiter } from './stats';
 import { TimerSet } from './timers';
-import type { Action } from './validation';
-import { actionOf, ERROR_INFO, isJsonObject } from './validation';
+import { type Action, actionOf, ERROR_INFO, isJsonObject } from './validation';
 
 export const HOST = '127.0.0.1';
 const API_PATHS = new Set(['/', '/ep/v2', '/ep/v2/']);
@@ -213,6 +212,7 @@ export class SimulatorServer {
         GET: () => writeJson(response, 200, this.publicOptions()),
         POST: () => this.handleConfig(request, response),
       },
+      '/_sim/mo': { POST: () => this.handleMo(request, response) },
       '/_sim/reset': {
         POST: async () => {
           await readBody(request);
@@ -257,6 +257,32 @@ export class SimulatorServer {
       return;
     }
     writeJson(response, 200, this.publicOptions());
+  }
+
+  /** `POST /_sim/mo`: posts an inbound message (N401) to the postback URL; answers 202 with what it posts. */
+  private async handleMo(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { text, tooLarge } = await readBody(request);
+    let input: unknown;
+    try {
+      input = tooLarge ? undefined : JSON.parse(text);
+    } catch {
+      input = undefined;
+    }
+    if (!isJsonObject(input)) {
+      writeJson(response, 400, { error: 'body must be a JSON object: { from, to, keyword | text, media? }' });
+      return;
+    }
+    if (!this.postbacks.enabled) {
+      writeJson(response, 409, { error: 'no postbackUrl configured' });
+      return;
+    }
+    const mo = moPayload(input, new Date());
+    if (!mo.ok) {
+      writeJson(response, 400, { error: mo.error });
+      return;
+    }
+    this.postbacks.schedule(mo.payload, 0);
+    writeJson(response, 202, { ok: true, postback: mo.payload });
   }
 
   /** Picks at most one fault: the kinds' rates are laid end to end on [0, 1) in FAULT_KINDS order. */

@@ -63,6 +63,7 @@ export const ERROR_INFO = {
   E110: 'Invalid to number.',
   E111: 'Invalid from / shortcode.',
   E113: 'Exceeded the allowed throughput for this action.',
+  E114: 'The number is blacklisted.',
   E225: 'Too many slides. A maximum of 8 slides is allowed.',
   E241: 'Invalid mms-id. The MMS does not exist.',
   E311: 'MMS name is required.',

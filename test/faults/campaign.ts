@@ -12,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
@@ -19,11 +21,12 @@ import {
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
-import { INDEX } from '../../lib/data-model';
+import { INDEX } from '../../definitions/data-model';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import type { RecordedRequest } from '../../local/sinch-simulator/index';
-import { isTerminal, type MessageState } from '../../lambdas/domain/status';
-import type { HistoryEntry } from '../../lambdas/domain/ports';
+import type { MessageState } from '../../lambdas/domain/messages/state-machine';
+import type { HistoryEntry } from '../../lambdas/domain/messages/ports';
+import { judge, verdictOk, type OracleFinding } from './oracle';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options and results
@@ -76,6 +79,8 @@ export type Category = 'ordinary' | '01' | '02' | '03' | '04' | '05' | '07' | '0
 
 interface Expectation {
   readonly to: (i: number) => string;
+  /** Sinch refuses it at once (a permanent error): never accepted, no postbacks. */
+  readonly refusedBySinch?: boolean;
   readonly state: MessageState;
   /** Share of the messages, in percent. */
   readonly weight: number;
@@ -91,18 +96,13 @@ export const CATEGORIES: Readonly<Record<Category, Expectation>> = {
   '04': { to: () => '15550000004', state: 'failed', weight: 10 },
   '05': { to: () => '15550000005', state: 'expired', weight: 10 },
   // Sinch answers E110 at once: a permanent error, failed by the send worker without postbacks.
-  '07': { to: () => '15550000007', state: 'failed', weight: 3, lastErrorCode: 'E110' },
+  '07': { to: () => '15550000007', state: 'failed', weight: 3, lastErrorCode: 'E110', refusedBySinch: true },
   // E503 twice (per number, shared by every message to it), then accepted and delivered.
   '08': { to: () => '15550000008', state: 'delivered', weight: 3 },
   // 15550000006 (N101 only, never final) is left out: it stays `sent` until the sweep's 72 h.
 };
 
-export interface Finding {
-  readonly id?: string;
-  readonly ref: string;
-  readonly category: Category;
-  readonly detail: string;
-}
+export type Finding = OracleFinding;
 
 export interface CampaignResult {
   readonly seed: number;
@@ -126,6 +126,19 @@ export interface CampaignResult {
   readonly unexplainedDuplicates: readonly Finding[];
   readonly lost: readonly Finding[];
   readonly mismatches: readonly Finding[];
+  /** Sinch's request log disagrees with the gateway (e.g. terminal but never accepted at Sinch). */
+  readonly sinchDisagrees: readonly Finding[];
+  /** The final postback the simulator sent does not mean the planned (and stored) state. */
+  readonly postbackDisagrees: readonly Finding[];
+  /** On the DLQ with no planned fault to explain it (none may be in the default campaign). */
+  readonly unexplainedDlq: readonly Finding[];
+  /** The simulator's request log dropped entries (the oracle could not see every request). */
+  readonly logTruncated: readonly string[];
+  /** Planned chaos that did not happen. */
+  readonly chaosMissing: readonly string[];
+  /** Every check of the oracle (test/faults/oracle.ts) passed. */
+  readonly ok: boolean;
+  readonly chaosPlanned: Readonly<Record<string, number>>;
   readonly chaos: {
     readonly workerKills: number;
     readonly processorRestarts: number;
@@ -219,301 +232,428 @@ interface Ingested {
   firstTriedAt?: number;
 }
 
+type ChaosKind = 'kill' | 'processor' | 'dynamo';
 interface ChaosEvent {
-  readonly kind: 'kill' | 'processor' | 'dynamo';
+  readonly kind: ChaosKind;
   readonly at: number;
 }
+
+/** What the steps of a run share while it goes on. */
+interface RunState {
+  settledShare: number;
+  open: number;
+  ingestDone: boolean;
+  chaosDone: boolean;
+  chaosAborted: boolean;
+  finished: boolean;
+  readonly loops: Array<Promise<void>>;
+  readonly chaos: {
+    workerKills: number;
+    processorRestarts: number;
+    dynamoRestarts: number;
+    dynamoRestartMs: number[];
+  };
+  readonly chaosLog: string[];
+  readonly tpsSeen: number[];
+  readonly givenUp: Set<string>;
+  readonly ingestRetries: Record<string, number>;
+  readonly elapsed: () => string;
+  readonly log: (line: string) => void;
+}
+
+/** Runs `step` every `everyMs` until the campaign is finished; a failing step (DynamoDB restarting) is retried. */
+const every = (state: RunState, everyMs: number, step: () => Promise<void>) =>
+  state.loops.push(
+    (async () => {
+      while (!state.finished) {
+        await step().catch(() => undefined);
+        await sleep(everyMs);
+      }
+    })(),
+  );
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = seededRandom(seed);
   const log = options.log ?? ((line: string) => console.log(line));
-  const accountTps = options.accountTps ?? 30;
-  const e113Share = options.e113Share ?? 0.1;
-  const sinchTimeoutMs = 1500;
-  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 45;
-  const runId = seed.toString(36);
   const started = Date.now();
-  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
-
   const errors = captureConsoleErrors();
   const persistDir = mkdtempSync(join(tmpdir(), 'mms-fault-campaign-'));
+  const state: RunState = {
+    settledShare: 0,
+    open: 0,
+    ingestDone: false,
+    chaosDone: false,
+    chaosAborted: false,
+    finished: false,
+    loops: [],
+    chaos: { workerKills: 0, processorRestarts: 0, dynamoRestarts: 0, dynamoRestartMs: [] },
+    chaosLog: [],
+    tpsSeen: [],
+    givenUp: new Set(),
+    ingestRetries: {},
+    elapsed: () => `${((Date.now() - started) / 1000).toFixed(0)}s`,
+    log,
+  };
   let gw: LocalGateway | undefined;
-  const loops: Array<Promise<void>> = [];
-  let finished = false;
+  let postbackLog: PostbackLog | undefined;
   try {
-    gw = await startLocalGateway({
-      persistDir,
-      accountTps,
-      sendWorkers: options.sendWorkers ?? 2,
-      logLevel: options.logLevel ?? 'SILENT',
-      simulator: {
-        // Starts under the gateway's paced rate; the E113 controller below adjusts it to the real send rate.
-        tps: Math.round(accountTps * 0.9 * (1 - e113Share)),
-        seed,
-        faults: { e503: 0.05, http502: 0.02, slow: 0.01, drop: 0.01 },
-        slowMs: sinchTimeoutMs + 1000,
-        duplicatePostbacks: 0.1,
-        reorderPostbacks: 0.2,
-        // Sinch retries a postback that was not answered 200 (e.g. while DynamoDB is down): quickly, here.
-        postbackRetryDelayMs: 1000,
-        postbackMaxRetries: 60,
-        requestLogLimit: Math.min(1_000_000, options.messages * 6 + 10_000),
-      },
-      env: {
-        SINCH_TIMEOUT_MS: String(sinchTimeoutMs),
-        SEND_MAX_ATTEMPTS: '30',
-        SEND_BACKOFF_MAX_SECONDS: '2',
-        RECEIVED_STUCK_AFTER_SECONDS: '20',
-        ...options.env,
-      },
-    });
+    // Plan: the requests and the chaos moments, both from the seed.
+    const planned = plan(options.messages, random, seed.toString(36));
+    const chaosPlan = planChaos(options, random);
+    gw = await startCampaignGateway(options, seed, persistDir, log);
     const gateway = gw;
-    await gateway.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: gateway.queues.send,
-        Attributes: { VisibilityTimeout: String(visibilityTimeoutSeconds) },
-      }),
-    );
-    log(
-      `campaign seed=${seed}: ${options.messages} messages, account TPS ${accountTps} (paced at ` +
-        `${(accountTps * 0.9).toFixed(1)}/s), E113 target ${(e113Share * 100).toFixed(0)}% of Sinch requests, ` +
-        `send queue visibility timeout ${visibilityTimeoutSeconds} s`,
-    );
+    postbackLog = await startPostbackLog(gateway);
 
-    const planned = plan(options.messages, random, runId);
+    // Run: ingest, Sinch's E113 share, the chaos, until everything accepted is settled.
     const ingested: Ingested[] = planned.map((p) => ({ planned: p }));
-    const ingestRetries: Record<string, number> = {};
-    const chaos = {
-      workerKills: 0,
-      processorRestarts: 0,
-      dynamoRestarts: 0,
-      dynamoRestartMs: [] as number[],
-    };
-    const chaosLog: string[] = [];
-    const tpsSeen: number[] = [];
-    const givenUp = new Set<string>();
-    let settledShare = 0;
-    let open = 0;
-    let ingestDone = false;
-    let chaosDone = false;
-    let chaosAborted = false;
-
-    /** Runs `step` every `everyMs` until the campaign is finished; a failing step (DynamoDB restarting) is retried. */
-    const every = (everyMs: number, step: () => Promise<void>) =>
-      loops.push(
-        (async () => {
-          while (!finished) {
-            await step().catch(() => undefined);
-            await sleep(everyMs);
-          }
-        })(),
-      );
-
-    // E113 beyond the limit. The gateway paces at 0.9 × accountTps, but on this machine it sends slower than that
-    // and in bursts, so a fixed simulator limit gives anything from 0 to 40 % E113. Instead, a feedback loop: every
-    // 2 s the limit goes down 10 % while fewer than `share` of the last window's requests got E113, and up 15 %
-    // while more did. (A static limit under the paced rate is the E113 storm of test/integration/send-faults.)
-    let limit = Math.round(accountTps * 0.9 * (1 - e113Share));
-    let lastTotal = 0;
-    let lastE113 = 0;
-    every(2000, async () => {
-      const s = gateway.simulator.stats();
-      const requests = s.total - lastTotal;
-      const e113 = s.e113 - lastE113;
-      lastTotal = s.total;
-      lastE113 = s.e113;
-      if (requests < 10) return; // idle: keep the limit
-      const share = e113 / requests;
-      if (share > e113Share * 1.2) limit = Math.min(Math.round(accountTps * 0.9), Math.ceil(limit * 1.15));
-      else if (share < e113Share * 0.8) limit = Math.max(2, Math.floor(limit * 0.9));
-      gateway.simulator.configure({ tps: limit });
-      tpsSeen.push(limit);
-      await Promise.resolve();
-    });
-
-    // A postback the status processor gave up on (it failed processorRetryAttempts times, e.g. while DynamoDB
-    // restarted) stays `received`; the sweep applies it once it is RECEIVED_STUCK_AFTER_SECONDS old (20 s here,
-    // 5 minutes by default). Counted here: postbacks seen `received` for over 10 s (the processor's retries take a
-    // few seconds), before the sweep takes them.
-    every(2_000, async () => {
-      for (const p of await listPostbacks(gateway, 'received')) {
-        if (Date.now() - Date.parse(p.receivedAt) > 10_000) givenUp.add(p.pk);
-      }
-    });
-
-    // Ingest: every request until it is answered 202 (same Idempotency-Key on every retry). A request to retry
-    // goes back to the queue with its delay, so one slow key (e.g. 409 for up to 60 s after a DynamoDB failure
-    // mid-request, while its claim is in progress) does not hold a worker.
+    controlE113(gateway, options, state);
+    countGivenUpPostbacks(gateway, state);
     const ingestStarted = Date.now();
-    const ingest = async () => {
-      const perSecond = options.ingestPerSecond ?? 60;
-      const queue: Array<{ item: Ingested; notBefore: number; attempt: number }> = ingested.map((item) => ({
-        item,
-        notBefore: 0,
-        attempt: 0,
-      }));
-      let inFlight = 0;
-      let next = Date.now();
-      const worker = async () => {
-        for (;;) {
-          const index = queue.findIndex((q) => q.notBefore <= Date.now());
-          if (index < 0) {
-            if (queue.length === 0 && inFlight === 0) return;
-            await sleep(100);
-            continue;
-          }
-          const [entry] = queue.splice(index, 1);
-          if (!entry) continue;
-          inFlight += 1;
-          const wait = next - Date.now();
-          next = Math.max(next, Date.now()) + 1000 / perSecond;
-          if (wait > 0) await sleep(wait);
-          entry.item.firstTriedAt ??= Date.now();
-          const retryAfterMs = await submitOnce(gateway, entry.item, entry.attempt, ingestRetries);
-          if (retryAfterMs !== undefined && Date.now() - entry.item.firstTriedAt < 180_000) {
-            queue.push({
-              item: entry.item,
-              notBefore: Date.now() + retryAfterMs,
-              attempt: entry.attempt + 1,
-            });
-          }
-          inFlight -= 1;
-        }
-      };
-      await Promise.all(Array.from({ length: options.ingestConcurrency ?? 4 }, () => worker()));
-      ingestDone = true;
-    };
-    const ingestRun = ingest().then(() => Date.now() - ingestStarted);
-
-    // Chaos moments, as shares of settled messages (so they fall while work is in flight, whatever the speed).
-    const schedule: ChaosEvent[] = [
-      ...Array.from({ length: options.workerKills ?? 6 }, () => ({
-        kind: 'kill' as const,
-        at: 0.03 + random() * 0.8,
-      })),
-      ...Array.from({ length: options.processorRestarts ?? 6 }, () => ({
-        kind: 'processor' as const,
-        at: 0.03 + random() * 0.8,
-      })),
-      ...Array.from({ length: options.dynamoRestarts ?? 1 }, () => ({
-        kind: 'dynamo' as const,
-        at: 0.25 + random() * 0.35,
-      })),
-    ].sort((a, b) => a.at - b.at);
-    const runChaos = async () => {
-      for (const event of schedule) {
-        while (settledShare < event.at && !chaosAborted) await sleep(200);
-        if (chaosAborted) break; // the pipeline stalled before this moment came: count what happened
-        await sleep(random() * 500);
-        const t0 = Date.now();
-        if (event.kind === 'kill') {
-          await gateway.restartSendWorkers({ abandon: true });
-          chaos.workerKills += 1;
-        } else if (event.kind === 'processor') {
-          await gateway.stopStatusProcessor();
-          await sleep(200 + random() * 2500);
-          await retrying('start the status processor', () => gateway.startStatusProcessor());
-          chaos.processorRestarts += 1;
-        } else {
-          // The status processor keeps running: the stream (same ARN, same shard, sequence numbers that go on)
-          // survives a restart of DynamoDB Local with -dbPath, and the poller retries until it is back.
-          await gateway.restartDynamoDb();
-          chaos.dynamoRestarts += 1;
-          chaos.dynamoRestartMs.push(Date.now() - t0);
-        }
-        const line =
-          `[${elapsed()}] chaos: ${event.kind} at ${(settledShare * 100).toFixed(0)}% settled, ` +
-          `${new Date(t0).toISOString()} (${Date.now() - t0} ms)`;
-        chaosLog.push(line);
-        log(line);
-      }
-    };
-    const chaosRun = runChaos().finally(() => {
-      chaosDone = true;
+    const ingestRun = ingestAll(gateway, options, ingested, state).then(() => Date.now() - ingestStarted);
+    const chaosRun = runChaos(gateway, chaosPlan, random, state).finally(() => {
+      state.chaosDone = true;
     });
-
-    // Progress until everything accepted is settled (terminal, or failed and dead-lettered) and the chaos is over.
-    const progressEvery = options.progressEveryMs ?? 5000;
-    let lastLine = 0;
-    let settleDeadline = Number.POSITIVE_INFINITY;
-    let lowestOpen = Number.POSITIVE_INFINITY;
-    let lastProgress = Date.now();
-    for (;;) {
-      try {
-        open = await countOpen(gateway);
-      } catch {
-        // DynamoDB is restarting: keep the last figure.
-      }
-      const accepted = ingested.filter((i) => i.trackingId).length;
-      settledShare = Math.max(0, accepted - open) / options.messages;
-      if (Date.now() - lastLine >= progressEvery) {
-        lastLine = Date.now();
-        const s = gateway.simulator.stats();
-        log(
-          `[${elapsed()}] accepted ${accepted}/${options.messages} · open ${open} · settled ` +
-            `${(settledShare * 100).toFixed(1)}% · sinch: ${s.total} requests, ${s.accepted} accepted, ` +
-            `${s.e113} E113 (limit ${gateway.simulator.options().tps}/s), faults ${sumValues(s.faults)} · chaos: ` +
-            `kills ${chaos.workerKills}, processor ${chaos.processorRestarts}, dynamodb ${chaos.dynamoRestarts}`,
-        );
-        if (ingestDone && open > 0 && open <= 3) {
-          for (const m of await listOpen(gateway).catch(() => [])) {
-            log(`    still open: ${m.id} ${m.state}: ${events(m, true)}`);
-          }
-        }
-      }
-      // Progress: any moment of the ingest (open grows), then every new low. (Counting only new lows from the start
-      // took the first reading, 0 before anything was ingested, as the low: a campaign longer than the stall
-      // timeout then ended as "no progress" while its last messages were still being retried.)
-      if (!ingestDone || open < lowestOpen) {
-        lowestOpen = open;
-        lastProgress = Date.now();
-      }
-      if (ingestDone) {
-        // The deadline runs from the end of the ingest, so a pipeline that stalls before the last chaos moment
-        // (those wait for a share of settled messages) still ends; the chaos left is then skipped.
-        settleDeadline = Math.min(settleDeadline, Date.now() + (options.settleTimeoutMs ?? 20 * 60_000));
-        if (Date.now() > settleDeadline) chaosAborted = true;
-      }
-      if (ingestDone && (chaosDone || chaosAborted)) {
-        const stalled = Date.now() - lastProgress > (options.stallTimeoutMs ?? 150_000);
-        if (open === 0 || stalled || Date.now() > settleDeadline) {
-          if (open > 0)
-            log(
-              `[${elapsed()}] giving up on ${open} open message(s): ${stalled ? 'no progress' : 'deadline'}`,
-            );
-          break;
-        }
-      }
-      await sleep(1000);
-    }
+    await waitUntilSettled(gateway, options, ingested, state);
     await chaosRun;
     const ingestMs = await ingestRun;
     // Late duplicates and reordered N101s still arrive: let the simulator's postbacks and the stream drain.
     await waitUntilQuiet(gateway);
-    finished = true;
-    await Promise.all(loops);
+    state.finished = true;
+    await Promise.all(state.loops);
 
+    // Accounting, then the report.
     const result = await account(gateway, {
       seed,
       planned,
       ingested,
-      ingestRetries,
-      chaos: { ...chaos, log: chaosLog },
+      chaosPlanned: countChaos(chaosPlan),
+      state,
+      postbacks: postbackLog.entries,
       consoleErrors: errors.counts,
       ingestMs,
       started,
-      tpsSeen,
-      givenUpPostbacks: givenUp.size,
     });
     log(formatSummary(result));
     return result;
   } finally {
-    finished = true;
-    await Promise.all(loops);
+    state.finished = true;
+    await Promise.all(state.loops);
     await gw?.stop();
+    await postbackLog?.stop();
     errors.restore();
     rmSync(persistDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Steps of the run
+
+const SINCH_TIMEOUT_MS = 1500;
+
+async function startCampaignGateway(
+  options: CampaignOptions,
+  seed: number,
+  persistDir: string,
+  log: (line: string) => void,
+): Promise<LocalGateway> {
+  const accountTps = options.accountTps ?? 30;
+  const e113Share = options.e113Share ?? 0.1;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 45;
+  const gateway = await startLocalGateway({
+    persistDir,
+    accountTps,
+    sendWorkers: options.sendWorkers ?? 2,
+    logLevel: options.logLevel ?? 'SILENT',
+    simulator: {
+      // Starts under the gateway's paced rate; the E113 controller adjusts it to the real send rate.
+      tps: Math.round(accountTps * 0.9 * (1 - e113Share)),
+      seed,
+      faults: { e503: 0.05, http502: 0.02, slow: 0.01, drop: 0.01 },
+      slowMs: SINCH_TIMEOUT_MS + 1000,
+      duplicatePostbacks: 0.1,
+      reorderPostbacks: 0.2,
+      // Sinch retries a postback that was not answered 200 (e.g. while DynamoDB is down): quickly, here.
+      postbackRetryDelayMs: 1000,
+      postbackMaxRetries: 60,
+      // The oracle reads every request: a log that drops its oldest entries fails the run (logTruncated).
+      requestLogLimit: Math.min(1_000_000, options.messages * 6 + 10_000),
+    },
+    env: {
+      SINCH_TIMEOUT_MS: String(SINCH_TIMEOUT_MS),
+      SEND_MAX_ATTEMPTS: '30',
+      SEND_BACKOFF_MAX_SECONDS: '2',
+      RECEIVED_STUCK_AFTER_SECONDS: '20',
+      ...options.env,
+    },
+  });
+  await gateway.sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: gateway.queues.send,
+      Attributes: { VisibilityTimeout: String(visibilityTimeoutSeconds) },
+    }),
+  );
+  log(
+    `campaign seed=${seed}: ${options.messages} messages, account TPS ${accountTps} (paced at ` +
+      `${(accountTps * 0.9).toFixed(1)}/s), E113 target ${(e113Share * 100).toFixed(0)}% of Sinch requests, ` +
+      `send queue visibility timeout ${visibilityTimeoutSeconds} s`,
+  );
+  return gateway;
+}
+
+interface PostbackLog {
+  readonly entries: Array<{ trackingId: string; code: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulator's postback log, kept outside the gateway: the simulator posts to this loopback relay, which notes
+ * each postback's tracking-id and code and passes it on to the gateway's postback API, answering what it answered.
+ */
+async function startPostbackLog(gateway: LocalGateway): Promise<PostbackLog> {
+  const entries: PostbackLog['entries'] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        if (typeof body['tracking-id'] === 'string' && typeof body.code === 'string') {
+          entries.push({ trackingId: body['tracking-id'], code: body.code });
+        }
+      } catch {
+        // not JSON: passed on as it is; the gateway answers it
+      }
+      fetch(gateway.postbackUrl, {
+        method: 'POST',
+        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        body: text,
+        signal: AbortSignal.timeout(30_000),
+      })
+        .then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(await answer.text());
+        })
+        .catch(() => {
+          res.writeHead(502);
+          res.end();
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  gateway.simulator.configure({ postbackUrl: `http://127.0.0.1:${port}/postbacks/mms` });
+  return {
+    entries,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * E113 beyond the limit. The gateway paces at 0.9 × accountTps, but on this machine it sends slower than that and
+ * in bursts, so a fixed simulator limit gives anything from 0 to 40 % E113. Instead, a feedback loop: every 2 s
+ * the limit goes down 10 % while fewer than `share` of the last window's requests got E113, and up 15 % while
+ * more did. (A static limit under the paced rate is the E113 storm of test/integration/send-faults.)
+ */
+function controlE113(gateway: LocalGateway, options: CampaignOptions, state: RunState): void {
+  const accountTps = options.accountTps ?? 30;
+  const e113Share = options.e113Share ?? 0.1;
+  let limit = Math.round(accountTps * 0.9 * (1 - e113Share));
+  let lastTotal = 0;
+  let lastE113 = 0;
+  every(state, 2000, async () => {
+    const s = gateway.simulator.stats();
+    const requests = s.total - lastTotal;
+    const e113 = s.e113 - lastE113;
+    lastTotal = s.total;
+    lastE113 = s.e113;
+    if (requests < 10) return; // idle: keep the limit
+    const share = e113 / requests;
+    if (share > e113Share * 1.2) limit = Math.min(Math.round(accountTps * 0.9), Math.ceil(limit * 1.15));
+    else if (share < e113Share * 0.8) limit = Math.max(2, Math.floor(limit * 0.9));
+    gateway.simulator.configure({ tps: limit });
+    state.tpsSeen.push(limit);
+    await Promise.resolve();
+  });
+}
+
+/**
+ * A postback the status processor gave up on (it failed processorRetryAttempts times, e.g. while DynamoDB
+ * restarted) stays `received`; the sweep applies it once it is RECEIVED_STUCK_AFTER_SECONDS old (20 s here,
+ * 5 minutes by default). Counted here: postbacks seen `received` for over 10 s (the processor's retries take a
+ * few seconds), before the sweep takes them.
+ */
+function countGivenUpPostbacks(gateway: LocalGateway, state: RunState): void {
+  every(state, 2_000, async () => {
+    for (const p of await listPostbacks(gateway, 'received')) {
+      if (Date.now() - Date.parse(p.receivedAt) > 10_000) state.givenUp.add(p.pk);
+    }
+  });
+}
+
+/**
+ * Ingest: every request until it is answered 202 (same Idempotency-Key on every retry). A request to retry goes
+ * back to the queue with its delay, so one slow key (e.g. 409 for up to 60 s after a DynamoDB failure mid-request,
+ * while its claim is in progress) does not hold a worker.
+ */
+async function ingestAll(
+  gateway: LocalGateway,
+  options: CampaignOptions,
+  ingested: Ingested[],
+  state: RunState,
+): Promise<void> {
+  const perSecond = options.ingestPerSecond ?? 60;
+  const queue: Array<{ item: Ingested; notBefore: number; attempt: number }> = ingested.map((item) => ({
+    item,
+    notBefore: 0,
+    attempt: 0,
+  }));
+  let inFlight = 0;
+  let next = Date.now();
+  const worker = async () => {
+    for (;;) {
+      const index = queue.findIndex((q) => q.notBefore <= Date.now());
+      if (index < 0) {
+        if (queue.length === 0 && inFlight === 0) return;
+        await sleep(100);
+        continue;
+      }
+      const [entry] = queue.splice(index, 1);
+      if (!entry) continue;
+      inFlight += 1;
+      const wait = next - Date.now();
+      next = Math.max(next, Date.now()) + 1000 / perSecond;
+      if (wait > 0) await sleep(wait);
+      entry.item.firstTriedAt ??= Date.now();
+      const retryAfterMs = await submitOnce(gateway, entry.item, entry.attempt, state.ingestRetries);
+      if (retryAfterMs !== undefined && Date.now() - entry.item.firstTriedAt < 180_000) {
+        queue.push({ item: entry.item, notBefore: Date.now() + retryAfterMs, attempt: entry.attempt + 1 });
+      }
+      inFlight -= 1;
+    }
+  };
+  await Promise.all(Array.from({ length: options.ingestConcurrency ?? 4 }, () => worker()));
+  state.ingestDone = true;
+}
+
+/** Chaos moments, as shares of settled messages (so they fall while work is in flight, whatever the speed). */
+function planChaos(options: CampaignOptions, random: () => number): ChaosEvent[] {
+  const moments = (kind: ChaosKind, count: number, from: number, spread: number) =>
+    Array.from({ length: count }, () => ({ kind, at: from + random() * spread }));
+  return [
+    ...moments('kill', options.workerKills ?? 6, 0.03, 0.8),
+    ...moments('processor', options.processorRestarts ?? 6, 0.03, 0.8),
+    ...moments('dynamo', options.dynamoRestarts ?? 1, 0.25, 0.35),
+  ].sort((a, b) => a.at - b.at);
+}
+
+const countChaos = (events: readonly ChaosEvent[]): Record<ChaosKind, number> => ({
+  kill: events.filter((e) => e.kind === 'kill').length,
+  processor: events.filter((e) => e.kind === 'processor').length,
+  dynamo: events.filter((e) => e.kind === 'dynamo').length,
+});
+
+async function runChaos(
+  gateway: LocalGateway,
+  schedule: readonly ChaosEvent[],
+  random: () => number,
+  state: RunState,
+): Promise<void> {
+  const { chaos } = state;
+  for (const event of schedule) {
+    while (state.settledShare < event.at && !state.chaosAborted) await sleep(200);
+    if (state.chaosAborted) break; // the pipeline stalled before this moment came: the oracle reports the rest
+    await sleep(random() * 500);
+    const t0 = Date.now();
+    if (event.kind === 'kill') {
+      await gateway.restartSendWorkers({ abandon: true });
+      chaos.workerKills += 1;
+    } else if (event.kind === 'processor') {
+      await gateway.stopStatusProcessor();
+      await sleep(200 + random() * 2500);
+      await retrying('start the status processor', () => gateway.startStatusProcessor());
+      chaos.processorRestarts += 1;
+    } else {
+      // The status processor keeps running: the stream (same ARN, same shard, sequence numbers that go on)
+      // survives a restart of DynamoDB Local with -dbPath, and the poller retries until it is back.
+      await gateway.restartDynamoDb();
+      chaos.dynamoRestarts += 1;
+      chaos.dynamoRestartMs.push(Date.now() - t0);
+    }
+    const line =
+      `[${state.elapsed()}] chaos: ${event.kind} at ${(state.settledShare * 100).toFixed(0)}% settled, ` +
+      `${new Date(t0).toISOString()} (${Date.now() - t0} ms)`;
+    state.chaosLog.push(line);
+    state.log(line);
+  }
+}
+
+/** Progress until everything accepted is settled (terminal, or failed and dead-lettered) and the chaos is over. */
+async function waitUntilSettled(
+  gateway: LocalGateway,
+  options: CampaignOptions,
+  ingested: readonly Ingested[],
+  state: RunState,
+): Promise<void> {
+  const progressEvery = options.progressEveryMs ?? 5000;
+  const { chaos, log } = state;
+  let lastLine = 0;
+  let settleDeadline = Number.POSITIVE_INFINITY;
+  let lowestOpen = Number.POSITIVE_INFINITY;
+  let lastProgress = Date.now();
+  for (;;) {
+    try {
+      state.open = await countOpen(gateway);
+    } catch {
+      // DynamoDB is restarting: keep the last figure.
+    }
+    const { open } = state;
+    const accepted = ingested.filter((i) => i.trackingId).length;
+    state.settledShare = Math.max(0, accepted - open) / options.messages;
+    if (Date.now() - lastLine >= progressEvery) {
+      lastLine = Date.now();
+      const s = gateway.simulator.stats();
+      log(
+        `[${state.elapsed()}] accepted ${accepted}/${options.messages} · open ${open} · settled ` +
+          `${(state.settledShare * 100).toFixed(1)}% · sinch: ${s.total} requests, ${s.accepted} accepted, ` +
+          `${s.e113} E113 (limit ${gateway.simulator.options().tps}/s), faults ${sumValues(s.faults)} · chaos: ` +
+          `kills ${chaos.workerKills}, processor ${chaos.processorRestarts}, dynamodb ${chaos.dynamoRestarts}`,
+      );
+      if (state.ingestDone && open > 0 && open <= 3) {
+        for (const m of await listOpen(gateway).catch(() => [])) {
+          log(`    still open: ${m.id} ${m.state}: ${events(m, true)}`);
+        }
+      }
+    }
+    // Progress: any moment of the ingest (open grows), then every new low. (Counting only new lows from the start
+    // took the first reading, 0 before anything was ingested, as the low: a campaign longer than the stall
+    // timeout then ended as "no progress" while its last messages were still being retried.)
+    if (!state.ingestDone || open < lowestOpen) {
+      lowestOpen = open;
+      lastProgress = Date.now();
+    }
+    if (state.ingestDone) {
+      // The deadline runs from the end of the ingest, so a pipeline that stalls before the last chaos moment
+      // (those wait for a share of settled messages) still ends; the chaos left is then skipped.
+      settleDeadline = Math.min(settleDeadline, Date.now() + (options.settleTimeoutMs ?? 20 * 60_000));
+      if (Date.now() > settleDeadline) state.chaosAborted = true;
+    }
+    if (state.ingestDone && (state.chaosDone || state.chaosAborted)) {
+      const stalled = Date.now() - lastProgress > (options.stallTimeoutMs ?? 150_000);
+      if (open === 0 || stalled || Date.now() > settleDeadline) {
+        if (open > 0)
+          log(
+            `[${state.elapsed()}] giving up on ${open} open message(s): ${stalled ? 'no progress' : 'deadline'}`,
+          );
+        return;
+      }
+    }
+    await sleep(1000);
   }
 }
 
@@ -668,6 +808,7 @@ interface StoredMessage {
   readonly attempts: number;
   readonly clientReference?: string;
   readonly lastErrorCode?: string;
+  readonly sinchTrackingId?: string;
   readonly history: readonly HistoryEntry[];
 }
 
@@ -678,7 +819,8 @@ async function scanMessages(gw: LocalGateway): Promise<StoredMessage[]> {
     const out = await gw.db.send(
       new ScanCommand({
         TableName: gw.tables.messages,
-        ProjectionExpression: 'id, #state, attempts, clientReference, lastErrorCode, #history',
+        ProjectionExpression:
+          'id, #state, attempts, clientReference, lastErrorCode, sinchTrackingId, #history',
         ExpressionAttributeNames: { '#state': 'state', '#history': 'history' },
         ExclusiveStartKey: start,
       }),
@@ -715,127 +857,64 @@ async function drainDlq(gw: LocalGateway): Promise<Set<string>> {
   return ids;
 }
 
-const AMBIGUOUS = 'retry-after-ambiguous-timeout';
-
+/**
+ * Accounting: gathers the evidence (the plan, the answers the ingest got, the gateway's table and DLQ, the
+ * simulator's request log and the postbacks it sent) and lets the oracle judge it; adds the run's figures.
+ */
 async function account(
   gw: LocalGateway,
   run: {
     seed: number;
     planned: readonly Planned[];
     ingested: readonly Ingested[];
-    ingestRetries: Record<string, number>;
-    chaos: CampaignResult['chaos'];
+    chaosPlanned: Readonly<Record<string, number>>;
+    state: RunState;
+    postbacks: ReadonlyArray<{ trackingId: string; code: string }>;
     consoleErrors: Record<string, number>;
     ingestMs: number;
     started: number;
-    tpsSeen: readonly number[];
-    givenUpPostbacks: number;
   },
 ): Promise<CampaignResult> {
   const stored = await scanMessages(gw);
-  const byId = new Map(stored.map((m) => [m.id, m]));
-  const byRef = new Map<string, StoredMessage[]>();
-  for (const m of stored) {
-    if (!m.clientReference) continue;
-    byRef.set(m.clientReference, [...(byRef.get(m.clientReference) ?? []), m]);
-  }
   const dlq = await drainDlq(gw);
   const requests: RecordedRequest[] = gw.simulator.requests();
-  const sinchAccepted = new Map<string, number>();
-  const sinchTimes = new Map<string, string[]>();
-  for (const r of requests) {
-    if (r.outcome !== 'accepted') continue;
-    const ref = (r.body as Record<string, unknown> | null)?.['client-reference'];
-    if (typeof ref !== 'string') continue;
-    sinchAccepted.set(ref, (sinchAccepted.get(ref) ?? 0) + 1);
-    const fault = r.fault ? ` ${r.fault}` : '';
-    sinchTimes.set(ref, [
-      ...(sinchTimes.get(ref) ?? []),
-      `${new Date(r.time).toISOString().slice(11, 23)}${fault}`,
-    ]);
-  }
-
-  const states: Record<string, number> = {};
-  const lost: Finding[] = [];
-  const mismatches: Finding[] = [];
-  const unexplainedDuplicates: Finding[] = [];
-  let duplicatesAtSinch = 0;
-  let duplicatesExplained = 0;
-  let accepted = 0;
-  const reported = new Set<string>();
-  const planByRef = new Map(run.planned.map((p) => [p.ref, p]));
-
-  const check = (m: StoredMessage, p: Planned, how: 'reported' | 'unreported') => {
-    states[m.state] = (states[m.state] ?? 0) + 1;
-    const inDlq = dlq.has(m.id);
-    const expected = CATEGORIES[p.category];
-    if (!isTerminal(m.state) && !inDlq) {
-      lost.push({
-        id: m.id,
-        ref: p.ref,
-        category: p.category,
-        detail: `${how}, still ${m.state}: ${events(m)}`,
-      });
-      return;
-    }
-    if (inDlq) return; // counted apart: failed after SEND_MAX_ATTEMPTS (or redriven by SQS)
-    const codeOk = expected.lastErrorCode === undefined || m.lastErrorCode === expected.lastErrorCode;
-    if (m.state !== expected.state || !codeOk) {
-      mismatches.push({
-        id: m.id,
-        ref: p.ref,
-        category: p.category,
-        detail: `${how}: expected ${expected.state}${expected.lastErrorCode ? `/${expected.lastErrorCode}` : ''}, got ${m.state}${m.lastErrorCode ? `/${m.lastErrorCode}` : ''}: ${events(m)}`,
-      });
-    }
-  };
-
-  for (const item of run.ingested) {
-    if (!item.trackingId) continue;
-    accepted += 1;
-    reported.add(item.trackingId);
-    const m = byId.get(item.trackingId);
-    if (!m) {
-      lost.push({
-        id: item.trackingId,
-        ref: item.planned.ref,
-        category: item.planned.category,
-        detail: 'answered 202 but no record',
-      });
-      continue;
-    }
-    check(m, item.planned, 'reported');
-  }
-  let unreported = 0;
-  for (const m of stored) {
-    if (reported.has(m.id)) continue;
-    const p = m.clientReference ? planByRef.get(m.clientReference) : undefined;
-    if (!p) continue;
-    unreported += 1;
-    check(m, p, 'unreported');
-  }
-
-  // Duplicates: every accepted send at Sinch beyond the first must be explained by an ambiguous-timeout retry.
-  for (const [ref, count] of sinchAccepted) {
-    if (count <= 1) continue;
-    const extra = count - 1;
-    duplicatesAtSinch += extra;
-    const messages = byRef.get(ref) ?? [];
-    const ambiguous = messages.flatMap((m) => m.history).filter((h) => h.event === AMBIGUOUS).length;
-    const explained = Math.min(extra, ambiguous);
-    duplicatesExplained += explained;
-    if (explained < extra) {
-      const p = planByRef.get(ref);
-      unexplainedDuplicates.push({
-        ...(messages[0] ? { id: messages.map((m) => m.id).join('+') } : {}),
-        ref,
-        category: p?.category ?? 'ordinary',
-        detail: `${count} accepted at Sinch (${sinchTimes.get(ref)?.join(', ')}), ${ambiguous} ambiguous retries, ${messages.length} gateway message(s): ${messages.map((m) => events(m, true)).join(' | ')}`,
-      });
-    }
-  }
-
   const s = gw.simulator.stats();
+  const { chaos } = run.state;
+  const verdict = judge({
+    planned: run.planned.map((p) => {
+      const expected = CATEGORIES[p.category];
+      return {
+        ref: p.ref,
+        category: p.category,
+        state: expected.state,
+        ...(expected.lastErrorCode ? { lastErrorCode: expected.lastErrorCode } : {}),
+        ...(expected.refusedBySinch ? { refusedBySinch: true } : {}),
+      };
+    }),
+    reported: new Map(
+      run.ingested.flatMap((i) => (i.trackingId ? [[i.planned.ref, i.trackingId] as const] : [])),
+    ),
+    messages: stored,
+    dlq,
+    sinchAccepted: requests.flatMap((r) => {
+      const ref = (r.body as Record<string, unknown> | null)?.['client-reference'];
+      return r.outcome === 'accepted' && typeof ref === 'string' && r.trackingId
+        ? [{ ref, trackingId: r.trackingId }]
+        : [];
+    }),
+    sinchLogLength: requests.length,
+    sinchRequestTotal: s.total,
+    postbacks: run.postbacks,
+    chaosPlanned: run.chaosPlanned,
+    chaosDone: { kill: chaos.workerKills, processor: chaos.processorRestarts, dynamo: chaos.dynamoRestarts },
+  });
+  const planned = new Set(run.planned.map((p) => p.ref));
+  const states: Record<string, number> = {};
+  for (const m of stored) {
+    if (m.clientReference && planned.has(m.clientReference)) states[m.state] = (states[m.state] ?? 0) + 1;
+  }
+  const accepted = run.ingested.filter((i) => i.trackingId).length;
+
   const { Attributes: queue = {} } = await gw.sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: gw.queues.send,
@@ -850,26 +929,32 @@ async function account(
   for (const state of ['received', 'pending', 'applied', 'orphan', 'ignored']) {
     postbackStates[state] = await countPostbacks(gw, state);
   }
-  const dlqIds = [...dlq];
   return {
     seed: run.seed,
     messages: run.planned.length,
     accepted,
     refused: run.ingested.length - accepted,
-    unreported,
+    unreported: verdict.unreported,
     states,
     delivered: states.delivered ?? 0,
     deliveredAsSms: states['delivered-as-sms'] ?? 0,
     rejected: states.rejected ?? 0,
     failed: states.failed ?? 0,
     expired: states.expired ?? 0,
-    dlq: dlqIds.length,
-    duplicatesAtSinch,
-    duplicatesExplained,
-    unexplainedDuplicates,
-    lost,
-    mismatches,
-    chaos: run.chaos,
+    dlq: dlq.size,
+    duplicatesAtSinch: verdict.duplicatesAtSinch,
+    duplicatesExplained: verdict.duplicatesExplained,
+    unexplainedDuplicates: verdict.unexplainedDuplicates,
+    lost: verdict.lost,
+    mismatches: verdict.mismatches,
+    sinchDisagrees: verdict.sinchDisagrees,
+    postbackDisagrees: verdict.postbackDisagrees,
+    unexplainedDlq: verdict.unexplainedDlq,
+    logTruncated: verdict.logTruncated,
+    chaosMissing: verdict.chaosMissing,
+    ok: verdictOk(verdict),
+    chaosPlanned: run.chaosPlanned,
+    chaos: { ...chaos, log: run.state.chaosLog },
     sinch: {
       requests: s.total,
       accepted: s.accepted,
@@ -878,11 +963,14 @@ async function account(
       faults: { ...s.faults },
       magicE503: s.magic.e503,
       postbacks: { ...s.postbacks },
-      tpsRange: run.tpsSeen.length > 0 ? [Math.min(...run.tpsSeen), Math.max(...run.tpsSeen)] : [0, 0],
+      tpsRange:
+        run.state.tpsSeen.length > 0
+          ? [Math.min(...run.state.tpsSeen), Math.max(...run.state.tpsSeen)]
+          : [0, 0],
       maxPerSecond: s.maxPerSecond,
     },
-    ingest: { retries: run.ingestRetries },
-    givenUpPostbacks: run.givenUpPostbacks,
+    ingest: { retries: run.state.ingestRetries },
+    givenUpPostbacks: run.state.givenUp.size,
     sendQueue: {
       visible: Number(queue.ApproximateNumberOfMessages ?? 0),
       inFlight: Number(queue.ApproximateNumberOfMessagesNotVisible ?? 0),
@@ -931,6 +1019,12 @@ export function formatSummary(r: CampaignResult): string {
     ['unexplained duplicates', String(r.unexplainedDuplicates.length)],
     ['lost', String(r.lost.length)],
     ['state mismatches', String(r.mismatches.length)],
+    ['Sinch log disagrees with the gateway', String(r.sinchDisagrees.length)],
+    ['postbacks disagree with the state', String(r.postbackDisagrees.length)],
+    ['unexplained DLQ entries', String(r.unexplainedDlq.length)],
+    ['request log truncated', r.logTruncated.join('; ') || 'no'],
+    ['planned chaos missing', r.chaosMissing.join('; ') || 'none'],
+    ['oracle', r.ok ? 'OK' : 'FAILED'],
     [
       'chaos',
       `${r.chaos.workerKills} worker kills, ${r.chaos.processorRestarts} processor restarts, ${r.chaos.dynamoRestarts} DynamoDB restarts (${r.chaos.dynamoRestartMs.join(', ')} ms)`,
@@ -968,6 +1062,9 @@ export function formatSummary(r: CampaignResult): string {
   detail('LOST', r.lost);
   detail('STATE MISMATCHES', r.mismatches);
   detail('UNEXPLAINED DUPLICATES', r.unexplainedDuplicates);
+  detail('SINCH LOG DISAGREES', r.sinchDisagrees);
+  detail('POSTBACKS DISAGREE', r.postbackDisagrees);
+  detail('UNEXPLAINED DLQ', r.unexplainedDlq);
   return lines.join('\n');
 }
 

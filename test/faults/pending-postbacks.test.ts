@@ -12,11 +12,13 @@ import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, waitFor } from '../integration/helpers';
 
 let gw: LocalGateway;
+// Long enough that one postback and one sweep fit in it on a busy machine.
+const STUCK_AFTER_SECONDS = 10;
 beforeAll(async () => {
   gw = await startLocalGateway({
     sweepIntervalMs: 0,
     logLevel: 'SILENT',
-    env: { RECEIVED_STUCK_AFTER_SECONDS: '2' },
+    env: { RECEIVED_STUCK_AFTER_SECONDS: String(STUCK_AFTER_SECONDS) },
   });
 });
 afterAll(async () => {
@@ -47,9 +49,10 @@ const submittedMessage = async (id: string, sinchTrackingId: string) => {
     }),
   );
 };
-const stateOf = async (id: string) =>
+const itemOf = async (id: string) =>
   (await gw.db.send(new GetCommand({ TableName: gw.tables.messages, Key: { id }, ConsistentRead: true })))
-    .Item?.state as string | undefined;
+    .Item;
+const stateOf = async (id: string) => (await itemOf(id))?.state as string | undefined;
 
 it('a pending postback is applied by the next sweeps even when 150 older ones never correlate', async () => {
   const store = new DynamoPostbacks(gw.db, gw.tables.postbacks);
@@ -84,9 +87,23 @@ it('the sweep applies a postback the status processor gave up on (still received
     expect((await postback('given-up', 'N102', '2026-11-25T10:00:02Z')).status).toBe(200);
     await gw.runSweep();
     expect(await stateOf('mms_given_up')).toBe('submitted'); // too recent: the processor may still have it
-    await new Promise((r) => setTimeout(r, 2500));
-    await gw.runSweep();
-    expect(await stateOf('mms_given_up')).toBe('delivered');
+    // Sweeps until it is applied (a generous deadline), then: applied no earlier than the window allows.
+    await waitFor(
+      'the sweep to apply the given-up postback',
+      async () => {
+        await gw.runSweep();
+        return (await stateOf('mms_given_up')) === 'delivered' ? true : undefined;
+      },
+      120_000,
+    );
+    const store = new DynamoPostbacks(gw.db, gw.tables.postbacks);
+    const [received] = (await store.list('applied', 1000)).filter((p) => p.body.includes('"given-up"'));
+    const history = (await itemOf('mms_given_up'))?.history as { at: string; ref?: string }[];
+    const applied = history.find((entry) => entry.ref === received?.pk);
+    expect(applied).toBeDefined();
+    expect(Date.parse(applied!.at) - Date.parse(received!.receivedAt)).toBeGreaterThanOrEqual(
+      STUCK_AFTER_SECONDS * 1000,
+    );
   } finally {
     await gw.startStatusProcessor();
   }

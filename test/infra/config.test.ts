@@ -63,6 +63,16 @@ describe('a bad config fails with one message naming the file and the key', () =
       { postbackSourceCidrs: ['0.0.0.0/0'] },
       'postbackSourceCidrs[0]: must be an IPv4 or IPv6 CIDR',
     ],
+    [
+      'a postback range as wide as /1',
+      { postbackSourceCidrs: ['203.0.113.0/24', '0.0.0.0/1'] },
+      'postbackSourceCidrs[1]: must be /16 or narrower (set postbackAllowWideCidrs to force a wider range)',
+    ],
+    [
+      'an IPv6 postback range wider than /32',
+      { postbackSourceCidrs: ['2001:db8::/31'] },
+      'postbackSourceCidrs[0]: must be /32 or narrower',
+    ],
     ['a bad e-mail', { alarmEmail: 'ops' }, 'alarmEmail: must be an e-mail address'],
     [
       'a retention CloudWatch does not offer',
@@ -251,8 +261,32 @@ describe('defaults and derived values', () => {
     sinchBaseUrl: 'https://api.example.com/ep/v2/',
     accountTps: 10,
     postbackSourceCidrs: ['203.0.113.0/24'],
+    postbackSharedSecretName: 'mms-gateway-qa/postback-token',
     alarmEmail: 'ops@example.com',
   };
+
+  it('refuses a public ingest API for prod, and a private one without VPC endpoints', () => {
+    expect(() => parseConfig({ ...minimal, stage: 'prod', ingestAccess: { mode: 'public' } }, 'p')).toThrow(
+      'p: ingestAccess.mode: must be "private" or "allowlist" for the prod stage',
+    );
+    expect(() =>
+      parseConfig({ ...minimal, ingestAccess: { mode: 'private', vpcEndpointIds: [] } }, 'p'),
+    ).toThrow('ingestAccess.vpcEndpointIds: must list at least one VPC endpoint id');
+  });
+
+  it('accepts a wide postback range only when forced', () => {
+    expect(
+      parseConfig({ ...minimal, postbackSourceCidrs: ['10.0.0.0/8'], postbackAllowWideCidrs: true }, 'x')
+        .postbackSourceCidrs,
+    ).toEqual(['10.0.0.0/8']);
+  });
+
+  it('refuses a stage without a postback token secret', () => {
+    const { postbackSharedSecretName: _omitted, ...rest } = minimal;
+    expect(() => parseConfig(rest, 'config/qa.json')).toThrow(
+      'config/qa.json: postbackSharedSecretName: is required',
+    );
+  });
 
   it('fills safe defaults: retain, no fixed egress, a 60 s auth cache, 30-day logs, no event sources or producers', () => {
     const config = parseConfig(minimal, 'test');

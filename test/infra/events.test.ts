@@ -2,11 +2,11 @@
  * Event-triggered sends, scheduled sends and status webhooks: the bus rules and their queues, the bus policy,
  * the Scheduler group and execution role, who may manage schedules, and the two queue workers.
  */
+import { INBOUND_RECEIVED } from '../../lambdas/domain/consent/inbound';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
 import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-publisher';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
-import { STATUS_CHANGED } from '../../lambdas/domain/postbacks';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
 import { GATEWAY_EVENT_SOURCE } from '../../lib/config';
 import { STATUS_CHANGED_PATTERN } from '../../lib/constructs/event-routing';
 import {
@@ -15,7 +15,7 @@ import {
   SEND_FUNCTION_TIMEOUT_SECONDS,
   SEND_REQUESTED_PATTERN,
   WEBHOOK_FUNCTION_TIMEOUT_SECONDS,
-} from '../../lib/data-model';
+} from '../../definitions/data-model';
 import {
   actionsOf,
   configWith,
@@ -110,7 +110,10 @@ describe('event routing', () => {
   });
 
   it("filters status events by the gateway's own source and detail type (lambdas/adapters, lambdas/domain)", () => {
-    expect(STATUS_CHANGED_PATTERN).toEqual({ source: [EVENT_SOURCE], 'detail-type': [STATUS_CHANGED] });
+    expect(STATUS_CHANGED_PATTERN).toEqual({
+      source: [EVENT_SOURCE],
+      'detail-type': [STATUS_CHANGED, 'mms.template-status-changed', INBOUND_RECEIVED],
+    });
     expect(GATEWAY_EVENT_SOURCE).toBe(EVENT_SOURCE);
   });
 
@@ -120,16 +123,37 @@ describe('event routing', () => {
     expect(dev.gateway.stateful.dependencies).toEqual([]);
   });
 
-  it('by default has no bus resource policy: only principals of the same account may put events', () => {
-    dev.stateful.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  const busStatements = (synthesized: typeof dev): Json[] =>
+    Object.values(resources(synthesized.stateful, 'AWS::Events::EventBusPolicy')).map(
+      (p) => props(p).Statement as Json,
+    );
+
+  it('denies every principal but the gateway roles putting events with the gateway source (forged webhooks)', () => {
+    for (const synthesized of [dev, withProducers]) {
+      const deny = busStatements(synthesized).filter((s) => s.Effect === 'Deny');
+      expect(deny).toHaveLength(1);
+      expect(deny[0]).toMatchObject({
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Condition: { 'ForAnyValue:StringEquals': { 'events:source': [EVENT_SOURCE] } },
+      });
+      expect(text(deny[0]?.Condition)).toContain(':role/mms-gateway-dev/*');
+    }
+    // Every Lambda role is under that path (the status processor and the sweep publish status events).
+    const roles = Object.values(resources(dev.stateless, 'AWS::IAM::Role')).map(props);
+    const lambdaRoles = roles.filter((r) =>
+      text(r.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+    expect(lambdaRoles.length).toBeGreaterThanOrEqual(11);
+    for (const role of lambdaRoles) expect(role.Path).toBe('/mms-gateway-dev/');
+    // Only same-account principals are allowed anything by default: no Allow statement.
+    expect(busStatements(dev).filter((s) => s.Effect === 'Allow')).toEqual([]);
   });
 
   it('lets the configured producers put only mms.send-requested events with a configured source', () => {
-    const policies = Object.values(resources(withProducers.stateful, 'AWS::Events::EventBusPolicy')).map(
-      props,
-    );
-    expect(policies).toHaveLength(1);
-    const statement = policies[0]?.Statement as Json;
+    const allows = busStatements(withProducers).filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    const statement = allows[0] as Json;
     expect(statement).toMatchObject({
       Effect: 'Allow',
       Action: 'events:PutEvents',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUES } from '../../lib/data-model';
+import { QUEUES } from '../../definitions/data-model';
 import { configWith, props, resources, synth, text, type Json } from './support';
 
 const pascal = (id: string): string =>
@@ -48,6 +48,8 @@ describe('alarms', () => {
     'IngestApi5xx',
     'PostbackApi5xx',
     'ProcessorIteratorAge',
+    'PublisherDlqNotEmpty',
+    'PublisherIteratorAge',
     'SweepErrors',
     'OrphanPostbacks',
   ])('%s notifies the topic and links its runbook', (name) => {
@@ -61,6 +63,7 @@ describe('alarms', () => {
     for (const name of [
       'SendDlqNotEmpty',
       'ProcessorDlqNotEmpty',
+      'PublisherDlqNotEmpty',
       'EventsDlqNotEmpty',
       'WebhookDlqNotEmpty',
     ]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../lib/data-model';
+import { SEND_FUNCTION_TIMEOUT_SECONDS } from '../../definitions/data-model';
 import { configWith, functionOf, props, resources, synth, text, type Json } from './support';
 
 const dev = synth(configWith('dev'));
@@ -76,13 +76,12 @@ describe('status processing', () => {
     expect(sweepRule?.ScheduleExpression).toBe('rate(1 minute)');
   });
 
-  it('gives the processor, the sweep and the events worker PutEvents on the gateway bus, and no one else', () => {
+  it('gives the status publisher and the events worker PutEvents on the gateway bus, and no one else', () => {
     const withPut = Object.entries(resources(dev.stateless, 'AWS::IAM::Policy'))
       .filter(([, p]) => text(props(p).PolicyDocument).includes('events:PutEvents'))
       .map(([, p]) => text(props(p).Roles));
-    expect(withPut).toHaveLength(3);
-    expect(withPut.join()).toMatch(/StatusProcessingProcessorRole/);
-    expect(withPut.join()).toMatch(/StatusProcessingSweepRole/);
+    expect(withPut).toHaveLength(2);
+    expect(withPut.join()).toMatch(/StatusPublishingPublisherRole/);
     expect(withPut.join()).toMatch(/EventSendsWorkerRole/);
   });
 });

@@ -5,9 +5,8 @@
  * test/infra/events.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
-import { RECURRING_ENV, SCHEDULER_ENV } from '../../lambdas/adapters/eventbridge-scheduler';
-import { INDEX, physicalName, QUEUES, TABLES } from '../../lib/data-model';
+import { ENV, RECURRING_ENV, SCHEDULER_ENV } from '../../definitions/environment';
+import { INDEX, physicalName, QUEUES, TABLES } from '../../definitions/data-model';
 import {
   actionsOf,
   apiRoutes,

@@ -1,7 +1,7 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/adapters/config';
-import { SCHEDULER_ENV_NAMES } from '../../lambdas/adapters/eventbridge-scheduler';
-import { errorBody } from '../../lambdas/domain/errors';
+import { ENV, SCHEDULER_ENV_NAMES } from '../../definitions/environment';
+import { errorBody } from '../../lambdas/domain/sinch/error-codes';
 import { API_ENDPOINT_ACCESS_MODE, API_SECURITY_POLICY } from '../../lib/constructs/rest-api-support';
 import {
   actionsOf,
@@ -33,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all eleven handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(11);
+  it('runs all fourteen handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(14);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
@@ -95,20 +95,32 @@ describe('Lambda functions', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the send Lambda read the Sinch secret (GetSecretValue appears in exactly one policy)', () => {
+  it('lets only the send Lambda read the Sinch secret and only the postback Lambda the postback token', () => {
     const readers = Object.entries(rolesStatements).filter(([, statements]) =>
       statements.some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')),
     );
-    expect(readers.map(([role]) => role)).toEqual([roleOfFunction(stateless, functionOf(prod, 'send'))]);
+    expect(readers.map(([role]) => role).sort()).toEqual(
+      [
+        roleOfFunction(stateless, functionOf(prod, 'send')),
+        roleOfFunction(stateless, functionOf(prod, 'postback')),
+      ].sort(),
+    );
     const policiesWithRead = Object.values(resources(stateless, 'AWS::IAM::Policy')).filter((p) =>
       text(props(p).PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    expect(policiesWithRead).toHaveLength(1);
+    expect(policiesWithRead).toHaveLength(2);
+    const postbackReads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(text(postbackReads.flatMap(resourcesOf))).not.toContain('SinchApiKey');
   });
 
   it('lets the postback Lambda only put items into the postbacks table, nothing else of the gateway', () => {
     const dataStatements = statementsOf('postback').filter(
-      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
+      (s) =>
+        !actionsOf(s).every(
+          (a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('secretsmanager:'),
+        ),
     );
     expect(dataStatements).toHaveLength(1);
     const [statement] = dataStatements as [Statement];
@@ -192,10 +204,14 @@ describe('least privilege', () => {
     expect(extra).toContain('sqs:ReceiveMessage');
   });
 
-  it('lets the manage Lambda only read and update messages (besides scheduling)', () => {
+  it('lets the manage Lambda only read and update messages and delete postbacks (besides scheduling)', () => {
     const dynamo = statementsOf('manage').filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(dynamo.flatMap(resourcesOf).every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
+    const messages = dynamo.filter((s) => resourcesOf(s).every((r) => refersTo(r, 'MessagesTable')));
+    expect(messages.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Erasure (DELETE /v2/messages/{id}/content) deletes the message's raw postbacks.
+    const others = dynamo.filter((s) => !messages.includes(s));
+    expect(others.flatMap(actionsOf)).toEqual(['dynamodb:DeleteItem']);
+    expect(others.flatMap(resourcesOf).every((r) => refersTo(r, 'PostbacksTable'))).toBe(true);
     expect(statementsOf('manage').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
   });
 
@@ -205,8 +221,13 @@ describe('least privilege', () => {
       data.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TeamsTable'))).toBe(true);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').every((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    expect(byAction('dynamodb:UpdateItem').length).toBeGreaterThan(0);
+    // Messages (history) and the control table (the team's delivery log), nothing else.
+    expect(
+      byAction('dynamodb:UpdateItem').every(
+        (r) => refersTo(r, 'MessagesTable') || refersTo(r, 'ControlTable'),
+      ),
+    ).toBe(true);
+    expect(byAction('dynamodb:UpdateItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
     expect(byAction('sqs:SendMessage').map(text)).toEqual([
       expect.stringMatching(/WebhookQueue[0-9A-F]*Arn/),
     ]);
@@ -234,28 +255,60 @@ describe('ingest API', () => {
   const routes = apiRoutes(prod, 'mms-gateway-prod-ingest');
   const functionArnOf = (route: string): string => text((routes[route]?.Integration as Json).Uri);
 
-  it('has the routes: POST /v2/, GET /v2/messages[/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
+  it('has the routes: POST /v2/, GET /v2/messages[/stats|/{id}], DELETE and PATCH /v2/messages/{id}, /v2/schedules…, GET /v2/templates[/{id}], GET /v2/openapi.json', () => {
     expect(Object.keys(routes).sort()).toEqual([
       'DELETE /v2/messages/{id}',
+      'DELETE /v2/messages/{id}/content',
       'DELETE /v2/schedules/{id}',
+      'DELETE /v2/suppressions/{number}',
+      'DELETE /v2/team/webhook',
+      'GET /console',
+      'GET /console/{proxy+}',
       'GET /v2/messages',
+      'GET /v2/messages/stats',
       'GET /v2/messages/{id}',
       'GET /v2/openapi.json',
       'GET /v2/schedules',
       'GET /v2/schedules/{id}',
+      'GET /v2/suppressions',
+      'GET /v2/team',
+      'GET /v2/team/webhook/deliveries',
       'GET /v2/templates',
       'GET /v2/templates/{id}',
+      'GET /v2/usage',
       'PATCH /v2/messages/{id}',
       'POST /v2',
+      'POST /v2/media/check',
       'POST /v2/schedules',
       'POST /v2/schedules/{id}/pause',
       'POST /v2/schedules/{id}/resume',
+      'POST /v2/team/keys/rotate',
+      'POST /v2/team/webhook/rotate-secret',
+      'POST /v2/team/webhook/test',
+      'PUT /v2/suppressions/{number}',
+      'PUT /v2/team/quiet-hours',
+      'PUT /v2/team/webhook',
     ]);
+  });
+
+  it('routes /v2/suppressions to the suppressions Lambda', () => {
+    const suppressions = functionOf(prod, 'suppressions');
+    for (const route of [
+      'GET /v2/suppressions',
+      'PUT /v2/suppressions/{number}',
+      'DELETE /v2/suppressions/{number}',
+    ]) {
+      expect(functionArnOf(route), route).toContain(suppressions);
+    }
   });
 
   it('routes DELETE and PATCH /v2/messages/{id} to the manage Lambda', () => {
     const manage = functionOf(prod, 'manage');
-    for (const route of ['DELETE /v2/messages/{id}', 'PATCH /v2/messages/{id}']) {
+    for (const route of [
+      'DELETE /v2/messages/{id}',
+      'PATCH /v2/messages/{id}',
+      'DELETE /v2/messages/{id}/content',
+    ]) {
       expect(functionArnOf(route), route).toContain(manage);
     }
     expect(functionArnOf('GET /v2/messages/{id}')).not.toContain(manage);
@@ -264,7 +317,8 @@ describe('ingest API', () => {
   it('puts the x-api-key authorizer on every method but GET /v2/openapi.json (CUSTOM, except OPTIONS)', () => {
     const [authorizerId] = Object.keys(resources(stateless, 'AWS::ApiGateway::Authorizer'));
     const guarded = Object.entries(routes).filter(
-      ([route]) => route !== 'GET /v2/openapi.json' && !route.startsWith('OPTIONS'),
+      ([route]) =>
+        route !== 'GET /v2/openapi.json' && !route.startsWith('GET /console') && !route.startsWith('OPTIONS'),
     );
     expect(guarded.map(([route]) => route)).toEqual(
       expect.arrayContaining([
@@ -273,6 +327,9 @@ describe('ingest API', () => {
         'POST /v2',
         'POST /v2/schedules',
         'DELETE /v2/schedules/{id}',
+        'GET /v2/team',
+        'POST /v2/team/keys/rotate',
+        'GET /v2/usage',
       ]),
     );
     for (const [route, method] of guarded) {
@@ -321,8 +378,8 @@ describe('ingest API', () => {
     stateless.hasResourceProperties('AWS::WAFv2::WebACL', {
       Name: 'mms-gateway-prod-ingest-waf',
       DefaultAction: { Allow: {} },
-      Rules: [
-        {
+      Rules: Match.arrayWith([
+        Match.objectLike({
           Name: 'body-size-limit',
           Statement: {
             SizeConstraintStatement: {
@@ -334,8 +391,8 @@ describe('ingest API', () => {
           Action: {
             Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' } },
           },
-        },
-      ],
+        }),
+      ]),
       AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } } },
     });
     const acl = Object.values(resources(stateless, 'AWS::WAFv2::WebACL')).find(
@@ -357,7 +414,9 @@ describe('postback API', () => {
   });
 
   it('allows the configured Sinch source ranges, from IP sets built from the config', () => {
-    const sets = Object.values(resources(stateless, 'AWS::WAFv2::IPSet')).map(props);
+    const sets = Object.values(resources(stateless, 'AWS::WAFv2::IPSet'))
+      .map(props)
+      .filter((s) => String(s.Name).startsWith('mms-gateway-prod-postbacks'));
     const addresses = sets.flatMap((s) => s.Addresses as string[]);
     expect(addresses.sort()).toEqual([...prod.config.postbackSourceCidrs].sort());
     expect(sets.map((s) => s.IPAddressVersion).sort()).toEqual(['IPV4', 'IPV6']);
@@ -410,10 +469,18 @@ describe('postback API', () => {
     expect(methods.map((m) => [m.HttpMethod, m.AuthorizationType])).toEqual([['POST', 'NONE']]);
   });
 
-  it('passes the shared postback token by reference to the secret, never as a value in the template', () => {
+  it('gives the postback Lambda the token secret by name only; the token is in no template or environment', () => {
     const postback = props(functions[functionOf(prod, 'postback')] as Json);
-    const value = (postback.Environment as { Variables: Json }).Variables.POSTBACK_SHARED_SECRET;
-    expect(value).toBe(`{{resolve:secretsmanager:${prod.config.postbackSharedSecretName}:SecretString:::}}`);
+    const variables = (postback.Environment as { Variables: Json }).Variables;
+    expect(variables[ENV.postbackTokenSecretId]).toBe(prod.config.postbackSharedSecretName);
+    for (const template of [stateless, prod.stateful]) {
+      expect(text(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+    }
+    const reads = statementsOf('postback').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads).toHaveLength(1);
+    expect(text(resourcesOf(reads[0]!))).toContain(`secret:${prod.config.postbackSharedSecretName}-??????`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { physicalName, QUEUES, SEND_FUNCTION_TIMEOUT_SECONDS, TABLES } from '../../lib/data-model';
+import { physicalName, QUEUES, SEND_FUNCTION_TIMEOUT_SECONDS, TABLES } from '../../definitions/data-model';
 import { configWith, props, resources, synth, type Json } from './support';
 
 const prod = synth(configWith('prod'));
@@ -21,7 +21,7 @@ const queueNamed = (template: typeof prod.stateful, id: string): [string, Json] 
   return [entry[0], props(entry[1])];
 };
 
-describe('DynamoDB tables, built from lib/data-model.ts', () => {
+describe('DynamoDB tables, built from definitions/data-model.ts', () => {
   it('creates exactly the tables of the data model', () => {
     expect(tables.map((t) => props(t).TableName).sort()).toEqual(
       Object.values(TABLES)
@@ -74,7 +74,7 @@ describe('DynamoDB tables, built from lib/data-model.ts', () => {
   });
 });
 
-describe('queues, built from lib/data-model.ts', () => {
+describe('queues, built from definitions/data-model.ts', () => {
   const [dlqId, dlq] = queueNamed(prod.stateful, QUEUES.sendDlq.id);
   const [, queue] = queueNamed(prod.stateful, QUEUES.send.id);
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONFIG_DIR, parseConfig, type GatewayConfig, type GatewayConfigInput } from '../../lib/config';
-import { physicalName } from '../../lib/data-model';
+import { physicalName } from '../../definitions/data-model';
 import { createGateway, type Gateway } from '../../lib/gateway';
 
 export type Json = Record<string, unknown>;

@@ -112,8 +112,8 @@ describe.each(STAGES)('npx cdk synth -c stage=%s', (stage) => {
     expect(existsSync(join(outdir, `MmsGateway-${stage}-Stateless.template.json`))).toBe(true);
   });
 
-  it('bundles eleven Lambdas as minified ES modules with source maps, each under 1.5 MB', () => {
-    expect(bundles).toHaveLength(11);
+  it('bundles twelve Lambdas as minified ES modules with source maps, each under 1.5 MB', () => {
+    expect(bundles).toHaveLength(12);
     for (const bundle of bundles) {
       const size = statSync(join(bundle.dir, 'index.mjs')).size;
       expect(size, bundle.logicalId).toBeLessThan(1.5 * 1024 * 1024);
@@ -126,6 +126,9 @@ describe.each(STAGES)('npx cdk synth -c stage=%s', (stage) => {
 
   it("loads every bundle with only the environment its template sets (the handler's config is complete)", () => {
     const region = rawConfig(stage).region;
+    // A failed synth leaves no bundle: that must fail here too, not pass an empty loop.
+    expect(result.status).toBe(0);
+    expect(bundles.length).toBeGreaterThan(0);
     for (const bundle of bundles) {
       const run = importBundle(bundle, region);
       expect(run.status, `${bundle.logicalId}: ${run.stderr.slice(-800)}`).toBe(0);

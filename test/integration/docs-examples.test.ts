@@ -9,70 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { call, waitUntil } from './helpers';
-
-interface Example {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-  readonly status: number;
-  readonly answer: unknown;
-  readonly line: number;
-}
-
-export function parseExamples(markdown: string): Example[] {
-  const blocks = [...markdown.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```/gm)];
-  const examples: Example[] = [];
-  for (let i = 0; i < blocks.length; i += 1) {
-    const block = blocks[i];
-    if (block?.[1] !== 'http') continue;
-    const response = blocks[i + 1];
-    if (response?.[1] !== 'json') throw new Error('an http example must be followed by a json answer');
-    const [head = '', ...rest] = (block[3] ?? '').split(/\n\s*\n/);
-    const [requestLine = '', ...headerLines] = head.split('\n');
-    const [method = 'GET', path = '/'] = requestLine.trim().split(/\s+/);
-    const headers = Object.fromEntries(
-      headerLines
-        .filter((l) => l.includes(':'))
-        .map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-    );
-    const body = rest.join('\n\n').trim();
-    examples.push({
-      method,
-      path,
-      headers,
-      ...(body ? { body } : {}),
-      status: Number((response[2] ?? '').trim()),
-      answer: JSON.parse(response[3] ?? 'null'),
-      line: markdown.slice(0, block.index).split('\n').length,
-    });
-  }
-  return examples;
-}
-
-/** Documented values match when equal; a documented string with `…` matches any string with the same start. */
-function matches(documented: unknown, actual: unknown, path = ''): string[] {
-  if (typeof documented === 'string' && documented.includes('…')) {
-    const prefix = documented.slice(0, documented.indexOf('…'));
-    return typeof actual === 'string' && actual.startsWith(prefix)
-      ? []
-      : [`${path}: ${JSON.stringify(actual)} !~ ${documented}`];
-  }
-  if (Array.isArray(documented)) {
-    if (!Array.isArray(actual) || actual.length !== documented.length)
-      return [`${path}: not an array of ${documented.length}`];
-    return documented.flatMap((d, i) => matches(d, actual[i], `${path}[${i}]`));
-  }
-  if (typeof documented === 'object' && documented !== null) {
-    if (typeof actual !== 'object' || actual === null) return [`${path}: not an object`];
-    return Object.entries(documented).flatMap(([k, v]) =>
-      matches(v, (actual as Record<string, unknown>)[k], `${path}.${k}`),
-    );
-  }
-  return documented === actual
-    ? []
-    : [`${path}: ${JSON.stringify(actual)} !== ${JSON.stringify(documented)}`];
-}
+import { matches, parseExamples } from './doc-examples';
 
 let gw: LocalGateway;
 beforeAll(async () => {

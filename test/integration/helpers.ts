@@ -1,5 +1,10 @@
 /** Shared helpers of the integration suites: HTTP calls against a local gateway and polling with a deadline. */
+import { createServer, type Server, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LocalGateway } from '../../local/runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
+import { verifyWebhookSignature } from '../../lambdas/domain/webhooks/webhooks';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -49,7 +54,7 @@ export const lookup = (gw: LocalGateway, trackingId: string, apiKey = gw.apiKey)
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000, // generous: two cores shared by many test runs
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -99,3 +104,89 @@ export const sendmms = (to: string, extra: Record<string, unknown> = {}) => ({
 /** Waits until a synchronous condition holds. */
 export const waitUntil = (what: string, condition: () => boolean, timeoutMs?: number) =>
   waitFor(what, () => Promise.resolve(condition() ? true : undefined), timeoutMs);
+
+/** A DynamoDB client for a DynamoDB Local endpoint (any region and credentials: the database is shared). */
+export const localDynamoClient = (endpoint: string): DynamoDBClient =>
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+/** A webhook POST the receiver got: raw body, whether its signature verified, and the parsed event. */
+export interface ReceivedWebhook {
+  readonly body: string;
+  readonly valid: boolean;
+  readonly eventId: string | undefined;
+  readonly type: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * Registers a webhook for `teamId` pointing at a server on 127.0.0.1 that records every POST and verifies its
+ * signature with the secret the registration returned (answers 200 when valid, 401 otherwise).
+ */
+export async function startWebhookReceiver(gw: LocalGateway, teamId: string) {
+  const received: ReceivedWebhook[] = [];
+  let secret = '';
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const header = req.headers['x-mms-gateway-signature'];
+      const valid = verifyWebhookSignature(
+        secret,
+        Array.isArray(header) ? header[0] : header,
+        body,
+        Math.floor(Date.now() / 1000),
+      );
+      const eventId = req.headers['x-mms-gateway-event-id'];
+      const parsed = JSON.parse(body) as { type: string; detail: Record<string, unknown> };
+      received.push({
+        body,
+        valid,
+        eventId: Array.isArray(eventId) ? eventId[0] : eventId,
+        type: parsed.type,
+        detail: parsed.detail,
+      });
+      res.writeHead(valid ? 200 : 401).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const webhooks = new DynamoWebhooks(gw.db, gw.tables.teams);
+  const { port } = server.address() as AddressInfo;
+  const set = await webhooks.setUrl(teamId, `http://127.0.0.1:${port}/hooks/mms`);
+  secret = set.created ? set.secret : '';
+  return {
+    received,
+    secret,
+    async stop() {
+      await webhooks.remove(teamId);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A webhook receiver on loopback that records each request and answers `status` with `body`. */
+export async function startReceiver(status = 200, body = '') {
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

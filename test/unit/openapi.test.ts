@@ -1,25 +1,30 @@
 /**
- * The OpenAPI 3.1 document (lambdas/domain/openapi.ts): structurally valid, in step with docs/openapi.json,
+ * The OpenAPI 3.1 document (tools/openapi/openapi-document.ts): structurally valid, in step with docs/openapi.json,
  * with every error code of ERRORS, every route of the local runtime, and JSON Schema limits that agree with the
  * validation rules. The contract against the running gateway is test/integration/openapi-contract.test.ts.
  */
+import { localRoutes } from '../../local/infra/ingest-routes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, type ErrorCode } from '../../lambdas/domain/errors';
-import { ACTIONS, MAX_GROUP_SIZE, MIN_GROUP_SIZE } from '../../lambdas/domain/mms';
+import { ERRORS, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
+import { ACTIONS, MAX_GROUP_SIZE, MIN_GROUP_SIZE } from '../../lambdas/domain/sinch/mms';
 import {
   FROM_MASK_PATTERN,
   INTERNATIONAL_NUMBER_PATTERN,
   SENDER_PATTERN,
   buildOpenApiDocument,
   errorCodesFor,
-} from '../../lambdas/domain/openapi';
-import { isInternationalNumber, isShortCode } from '../../lambdas/domain/phone';
-import { MAX_RECIPIENTS, SCHEDULE_NAME_MAX, parseScheduleDefinition } from '../../lambdas/domain/recurring';
-import { MAX_EXPRESSION_LENGTH, isTimeZone } from '../../lambdas/domain/schedule-expression';
-import { validateRequest } from '../../lambdas/domain/validation';
+} from '../../tools/openapi/openapi-document';
+import { isInternationalNumber, isShortCode } from '../../lambdas/domain/sinch/phone';
+import {
+  MAX_RECIPIENTS,
+  SCHEDULE_NAME_MAX,
+  parseScheduleDefinition,
+} from '../../lambdas/domain/recurring/recurring';
+import { MAX_EXPRESSION_LENGTH, isTimeZone } from '../../lambdas/domain/recurring/schedule-expression';
+import { validateRequest } from '../../lambdas/domain/sinch/validation';
+import fc from 'fast-check';
 
 type Json = Record<string, unknown>;
 
@@ -221,21 +226,27 @@ describe('error codes', () => {
 });
 
 describe('routes', () => {
-  /** The entries of local/runtime.ts's `routes` list (the gateway API, not the postback API), from its source. */
+  /** The routes the local runtime serves (the gateway API, not the postback API), built from the route table. */
   const runtimeRoutes = (() => {
-    const source = readFileSync(join(ROOT, 'local', 'runtime.ts'), 'utf8');
-    const list = /const routes: Route\[\] = \[([\s\S]*?)\n\s*\];/.exec(source)?.[1] ?? '';
-    return [...list.matchAll(/\{\s*method: '([A-Z]+)', resource: '([^']+)'([^}]*)\}/g)].map((m) => ({
-      method: (m[1] ?? '').toLowerCase(),
-      resource: m[2] ?? '',
-      open: /authorize: false/.test(m[3] ?? ''),
+    const stub = () => Promise.resolve({ statusCode: 200, body: '' });
+    return localRoutes({
+      ingest: stub,
+      query: stub,
+      manage: stub,
+      schedules: stub,
+      suppressions: stub,
+      team: stub,
+    }).map((r) => ({
+      method: r.method.toLowerCase(),
+      resource: r.resource,
+      open: r.authorize === false,
     }));
   })();
   // API Gateway serves /v2 and /v2/ as one resource: the document names it /v2/ (Sinch's URL).
   const normalise = (resource: string) => (resource.length > 1 ? resource.replace(/\/$/, '') : resource);
   const key = (method: string, resource: string) => `${method} ${normalise(resource)}`;
 
-  it('reads the routes of local/runtime.ts', () => {
+  it('reads the routes of the local runtime', () => {
     expect(runtimeRoutes.length).toBeGreaterThanOrEqual(4);
   });
 
@@ -345,7 +356,14 @@ describe('recurring-send schemas agree with the domain', () => {
   });
 
   it('takes as message a sendmms or sendsavedmms body without to, send-at and the fixed-time fields', () => {
-    const dropped = ['to', 'send-at', 'mms-expiry-timestamp', 'fallback-sms-link-expiration'];
+    // validity-period: recurring messages are checked at creation without the send extensions.
+    const dropped = [
+      'to',
+      'send-at',
+      'mms-expiry-timestamp',
+      'fallback-sms-link-expiration',
+      'validity-period',
+    ];
     for (const [id, send] of [
       ['ScheduleSendMms', 'SendMmsRequest'],
       ['ScheduleSendSavedMms', 'SendSavedMmsRequest'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, classifySinchExchange } from '../../lambdas/domain/outcome';
+import { backoffSeconds, classifySinchExchange } from '../../lambdas/domain/sinch/outcome-classification';
 
 const answer = (body: unknown, httpStatus = 200) =>
   classifySinchExchange({

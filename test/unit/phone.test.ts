@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInternationalNumber, isShortCode, maskNumber } from '../../lambdas/domain/phone';
+import { isInternationalNumber, isShortCode, maskNumber } from '../../lambdas/domain/sinch/phone';
 
 describe('isInternationalNumber', () => {
   it.each([

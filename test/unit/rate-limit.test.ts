@@ -5,9 +5,9 @@ import {
   maxLatenessMs,
   reserveSlot,
   teamWindows,
-  type BlockPacer,
   type PacerSettings,
-} from '../../lambdas/domain/rate-limit';
+} from '../../lambdas/domain/pacing/rate-limit';
+import type { BlockPacer } from '../../lambdas/domain/pacing/ports';
 
 const settings: PacerSettings = { accountTps: 10, safetyFactor: 0.9, burst: 1, maxWaitMs: 2000 };
 

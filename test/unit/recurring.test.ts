@@ -3,20 +3,24 @@
  * ports, and a firing's fan-out (idempotency keys, permanent and transient refusals, rate-limit pacing).
  */
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../lambdas/domain/errors';
-import type { Clock, StoredResponse, Team } from '../../lambdas/domain/ports';
+import { GatewayError } from '../../lambdas/domain/sinch/error-codes';
+import type { Clock } from '../../lambdas/domain/ports';
+import type { StoredResponse } from '../../lambdas/domain/messages/ports';
+import type { Team } from '../../lambdas/domain/teams/ports';
 import {
   fireRecurring,
   manageRecurring,
   MAX_RECIPIENTS,
   parseScheduleDefinition,
-  type FiringSummary,
-  type RecurringRepository,
-  type RecurringSchedule,
-  type RecurringScheduler,
-  type RecurringState,
-} from '../../lambdas/domain/recurring';
-import type { TemplateRepository } from '../../lambdas/domain/templates';
+} from '../../lambdas/domain/recurring/recurring';
+import type {
+  FiringSummary,
+  RecurringRepository,
+  RecurringSchedule,
+  RecurringScheduler,
+  RecurringState,
+} from '../../lambdas/domain/recurring/ports';
+import type { TemplateRepository } from '../../lambdas/domain/templates/ports';
 
 const message = {
   action: 'sendmms',

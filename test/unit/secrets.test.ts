@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerSinchKey } from '../../lambdas/adapters/secrets';
+import { SecretsManagerPostbackTokens, SecretsManagerSinchKey } from '../../lambdas/adapters/secrets';
 import type { Clock } from '../../lambdas/domain/ports';
 
 const sm = mockClient(SecretsManagerClient);
@@ -14,6 +14,10 @@ let nowMs = 0;
 const clock: Clock = { now: () => new Date(nowMs), sleep: () => Promise.resolve() };
 const provider = () =>
   new SecretsManagerSinchKey(new SecretsManagerClient({ region: 'us-east-1' }), 'sinch-key', clock);
+
+const postbackTokens = () =>
+  new SecretsManagerPostbackTokens(new SecretsManagerClient({ region: 'us-east-1' }), 'pb-token', clock);
+const notFound = () => new ResourceNotFoundException({ message: 'no such stage', $metadata: {} });
 
 beforeEach(() => {
   sm.reset();
@@ -50,6 +54,20 @@ describe('SecretsManagerSinchKey', () => {
     await expect(provider().sinchApiKey()).rejects.toThrow(/apiKey/);
   });
 
+  it('a malformed JSON secret fails without quoting any of the secret', async () => {
+    const secret = '{"apiKey": "sk_live_SUPERSECRET0123456789", oops}';
+    sm.on(GetSecretValueCommand).resolves({ SecretString: secret });
+    const error = (await provider()
+      .sinchApiKey()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/not valid JSON/);
+    for (const piece of ['SUPERSECRET', 'sk_live', 'oops', '0123456789']) {
+      expect(error.message).not.toContain(piece);
+      expect(String(error.stack)).not.toContain(piece);
+      expect(error.cause).toBeUndefined();
+    }
+  });
+
   it('concurrent callers share one read', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'shared' });
     const keys = provider();
@@ -64,5 +82,41 @@ describe('SecretsManagerSinchKey', () => {
     const keys = provider();
     await expect(keys.sinchApiKey()).rejects.toThrow('no such secret');
     expect(await keys.sinchApiKey()).toBe('later');
+  });
+});
+
+describe('SecretsManagerPostbackTokens', () => {
+  it('reads AWSCURRENT and, during a rotation, AWSPREVIOUS; caches for 5 minutes', async () => {
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' })
+      .resolvesOnce({ SecretString: 'token-one-0123456789' })
+      .resolves({ SecretString: 'token-two-0123456789' });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPREVIOUS' })
+      .rejectsOnce(notFound())
+      .resolves({ SecretString: 'token-one-0123456789' });
+    const source = postbackTokens();
+    expect(await source.tokens()).toEqual(['token-one-0123456789']);
+    nowMs += 299_000;
+    expect(await source.tokens()).toEqual(['token-one-0123456789']);
+    nowMs += 1_000;
+    expect(await source.tokens()).toEqual(['token-two-0123456789', 'token-one-0123456789']);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(4);
+  });
+
+  it('refuses a token shorter than 16 characters, and does not cache failures', async () => {
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' })
+      .resolvesOnce({ SecretString: 'short' })
+      .resolves({ SecretString: 'long-enough-token-123' });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPREVIOUS' }).rejects(notFound());
+    const source = postbackTokens();
+    await expect(source.tokens()).rejects.toThrow(/at least 16 characters/);
+    expect(await source.tokens()).toEqual(['long-enough-token-123']);
+  });
+
+  it('passes up any other error of the previous version (not silently accepting fewer tokens)', async () => {
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: 'token-0123456789abc',
+    });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPREVIOUS' }).rejects(new Error('throttled'));
+    await expect(postbackTokens().tokens()).rejects.toThrow('throttled');
   });
 });

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { failureBody } from '../../lambdas/domain/errors';
-import type { ErrorCode } from '../../lambdas/domain/errors';
-import type { SendMmsRequest, SendSavedMmsRequest } from '../../lambdas/domain/mms';
-import { mmsRequestSchema } from '../../lambdas/domain/mms';
-import type { ValidationContext } from '../../lambdas/domain/validation';
+import { failureBody, type ErrorCode } from '../../lambdas/domain/sinch/error-codes';
 import {
+  type SendMmsRequest,
+  type SendSavedMmsRequest,
+  mmsRequestSchema,
+} from '../../lambdas/domain/sinch/mms';
+import {
+  type ValidationContext,
   codePointLength,
   expandGroup,
   parseIsoDateTime,
   parseJsonBody,
   validateRequest,
-} from '../../lambdas/domain/validation';
+} from '../../lambdas/domain/sinch/validation';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const ctx: ValidationContext = { now: NOW, requireServiceId: false };

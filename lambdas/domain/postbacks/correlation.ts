@@ -9,8 +9,8 @@
  * message does not carry that Sinch tracking-id yet (the worker has not recorded the acceptance), falls back to
  * the tracking-id index, so the behaviour for those is the one from before.
  */
-import type { MessageRecord, MessageRepository } from '../ports';
-import type { Postback } from '../postbacks';
+import type { MessageRecord, MessageRepository } from '../messages/ports';
+import type { Postback } from './parsing';
 
 const MESSAGE_ID = /^mms_[0-9a-f]{32}$/;
 
