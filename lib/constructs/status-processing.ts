@@ -69,6 +69,8 @@ export class StatusProcessing extends Construct {
       .grantTable('templatesTable', props.templatesTable, templateAccess)
       .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem', 'BatchWriteItem'] })
       .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
+    // Inbound (MO) postbacks publish mms.inbound-received themselves (consent); status events come from the outbox.
+    this.processor.setEnv('eventBusName', props.eventBus.eventBusName);
     props.eventBus.grantPutEventsTo(this.processor.role);
 
     this.processorDeadLetterQueue = new Queue(this, 'ProcessorDeadLetterQueue', {
@@ -119,7 +121,10 @@ export class StatusProcessing extends Construct {
         // DeleteItem: a redacted message's raw postbacks go with its content.
         items: ['UpdateItem', 'DeleteItem'],
         queryIndexes: [INDEX.postbacksByState],
-      });
+      })
+      .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] })
+      .setEnv('eventBusName', props.eventBus.eventBusName);
+    props.eventBus.grantPutEventsTo(this.sweep.role);
 
     new Rule(this, 'EveryMinute', {
       description: 'Runs the status sweep',

@@ -76,12 +76,15 @@ describe('status processing', () => {
     expect(sweepRule?.ScheduleExpression).toBe('rate(1 minute)');
   });
 
-  it('gives the status publisher and the events worker PutEvents on the gateway bus, and no one else', () => {
+  it('gives the status publisher, the events worker and the status processor and the sweep (inbound events) PutEvents on the gateway bus, and no one else', () => {
     const withPut = Object.entries(resources(dev.stateless, 'AWS::IAM::Policy'))
       .filter(([, p]) => text(props(p).PolicyDocument).includes('events:PutEvents'))
       .map(([, p]) => text(props(p).Roles));
-    expect(withPut).toHaveLength(2);
+    expect(withPut).toHaveLength(4);
     expect(withPut.join()).toMatch(/StatusPublishingPublisherRole/);
     expect(withPut.join()).toMatch(/EventSendsWorkerRole/);
+    expect(withPut.join()).toMatch(/StatusProcessingProcessorRole/);
+    // The sweep re-applies stuck postbacks with the processor's use case, inbound (MO) ones included.
+    expect(withPut.join()).toMatch(/StatusProcessingSweepRole/);
   });
 });

@@ -33,8 +33,8 @@ const lambdaRoles = Object.values(functions).map(
 const refersTo = (resource: unknown, statefulName: string): boolean => text(resource).includes(statefulName);
 
 describe('Lambda functions', () => {
-  it('runs all fourteen handlers', () => {
-    expect(Object.keys(functions)).toHaveLength(14);
+  it('runs all fifteen handlers', () => {
+    expect(Object.keys(functions)).toHaveLength(15);
   });
 
   it('runs every function on nodejs24.x, arm64, with active X-Ray tracing', () => {
