@@ -4,12 +4,22 @@ import { dynamo } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoUsageCounter } from '../adapters/dynamo-team-usage';
 import { DynamoMessageRepository } from '../adapters/message-repository';
+import { CoalescedMessageRepository } from '../adapters/coalesced-message-reads';
 import { logger } from './observability';
 
-export function countedMessages(messagesTable: string): DynamoMessageRepository {
+/**
+ * `coalesced`: for batch handlers (send worker, status processor), whose records read their messages concurrently:
+ * the reads of one turn of the event loop are served by one BatchGetItem (decision 0016).
+ */
+export function countedMessages(
+  messagesTable: string,
+  options: { readonly coalesced?: boolean } = {},
+): DynamoMessageRepository {
   const { controlTable } = loadConfig(['controlTable']);
   return countingUsage(
-    new DynamoMessageRepository(dynamo(), messagesTable),
+    options.coalesced
+      ? new CoalescedMessageRepository(dynamo(), messagesTable)
+      : new DynamoMessageRepository(dynamo(), messagesTable),
     new DynamoUsageCounter(dynamo(), controlTable),
     (error) => logger.warn('usage not counted', { error: error as Error }),
   );

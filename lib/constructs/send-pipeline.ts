@@ -18,6 +18,7 @@ export interface SendPipelineProps {
     | 'pacerMaxWaitMs'
     | 'accountTps'
     | 'tpsSafetyFactor'
+    | 'pacerCeilingFactor'
     | 'maxAttempts'
     | 'ambiguousTimeoutPolicy'
     | 'sendBatchSize'
@@ -63,12 +64,15 @@ export class SendPipeline extends Construct {
         pacerMaxWaitMs: String(config.pacerMaxWaitMs),
         accountTps: String(config.accountTps),
         tpsSafetyFactor: String(config.tpsSafetyFactor),
+        pacerCeilingFactor: String(config.pacerCeilingFactor),
         maxAttempts: String(config.maxAttempts),
         ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
       },
     });
     this.send
-      .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
+      .grantTable('messagesTable', props.messagesTable, {
+        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+      })
       .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] })
       // The pacing bucket, and the per-team usage counters (UpdateItem).
       .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem', 'UpdateItem'] });
@@ -79,6 +83,8 @@ export class SendPipeline extends Construct {
     this.send.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: config.sendBatchSize,
+        // SQS batches above 10 need a batching window.
+        ...(config.sendBatchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
         maxConcurrency: config.sendMaxConcurrency,
         reportBatchItemFailures: true,
       }),

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway, type LocalGateway } from '../../local/runtime';
 import { DynamoWebhooks } from '../../lambdas/adapters/dynamo-webhooks';
@@ -108,17 +107,17 @@ async function mo(from: string, to: string, words: { keyword?: string; text?: st
   return (answer.body.postback as Record<string, unknown>)['tracking-id'] as string;
 }
 
-/** Waits until the stored MO postback was handled (never an orphan). */
+/**
+ * Waits until the stored MO postback was handled (never an orphan). Applied postbacks leave the by-state index and
+ * carry `outcome: applied` instead (decision 0016), so this scans.
+ */
 const moHandled = (trackingId: string) =>
   waitFor(`MO ${trackingId} handled`, async () => {
     const out = await gw.db.send(
-      new QueryCommand({
+      new ScanCommand({
         TableName: gw.tables.postbacks,
-        IndexName: 'by-state',
-        KeyConditionExpression: '#s = :s',
-        FilterExpression: 'trackingId = :t',
-        ExpressionAttributeNames: { '#s': 'state' },
-        ExpressionAttributeValues: { ':s': 'applied', ':t': trackingId },
+        FilterExpression: 'trackingId = :t AND outcome = :s',
+        ExpressionAttributeValues: { ':s': { S: 'applied' }, ':t': { S: trackingId } },
       }),
     );
     return (out.Items ?? []).length > 0 ? true : undefined;
@@ -450,7 +449,8 @@ describe('the inbound postback listener', () => {
       }),
     );
     expect(stored.Items).toHaveLength(1);
-    expect(stored.Items?.[0]?.state?.S).toBe('applied');
+    expect(stored.Items?.[0]?.outcome?.S).toBe('applied');
+    expect(stored.Items?.[0]?.state).toBeUndefined(); // it left the by-state index
   });
 });
 

@@ -13,6 +13,7 @@ import type { MessageRepository } from '../messages/ports';
 import { isTemplatePostbackCode } from '../messages/state-machine';
 import { applyPostbackToMessage, readPostback } from './parsing';
 import { isInboundPostback, type InboundResult } from '../consent/inbound';
+import { findMessageOfPostback } from './correlation';
 
 export interface ProcessPostbackDeps {
   readonly messages: MessageRepository;
@@ -44,7 +45,8 @@ export function processPostback(deps: ProcessPostbackDeps) {
       return result.state;
     }
     const postback = readPostback(record);
-    if (!postback.trackingId || !postback.code) {
+    const trackingId = postback.trackingId;
+    if (!trackingId || !postback.code) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';
     }
@@ -59,7 +61,7 @@ export function processPostback(deps: ProcessPostbackDeps) {
     }
 
     for (let round = 0; round < 10; round += 1) {
-      const message = await deps.messages.findBySinchTrackingId(postback.trackingId);
+      const message = await findMessageOfPostback(deps.messages, { ...postback, trackingId });
       if (!message) {
         const ageMs = deps.clock.now().getTime() - Date.parse(stored.receivedAt);
         const state = ageMs >= deps.correlationWindowMs ? 'orphan' : 'pending';
