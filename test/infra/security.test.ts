@@ -215,16 +215,18 @@ describe('least privilege', () => {
     expect(statementsOf('manage').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
   });
 
-  it('lets the webhook worker read teams, read and update messages, and send only to the webhook queue', () => {
+  it('lets the webhook worker read teams, read and update messages and templates, and send only to the webhook queue', () => {
     const data = statementsOf('webhook').filter((s) => !actionsOf(s).some((a) => /^(logs|xray):/.test(a)));
     const byAction = (action: string) =>
       data.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TeamsTable'))).toBe(true);
     expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
-    // Messages (history) and the control table (the team's delivery log), nothing else.
+    // Template events go out only for a template of the event's team (docs/security.md).
+    expect(byAction('dynamodb:GetItem').some((r) => refersTo(r, 'TemplatesTable'))).toBe(true);
+    // Messages and templates (history) and the control table (the team's delivery log), nothing else.
     expect(
       byAction('dynamodb:UpdateItem').every(
-        (r) => refersTo(r, 'MessagesTable') || refersTo(r, 'ControlTable'),
+        (r) => refersTo(r, 'MessagesTable') || refersTo(r, 'TemplatesTable') || refersTo(r, 'ControlTable'),
       ),
     ).toBe(true);
     expect(byAction('dynamodb:UpdateItem').some((r) => refersTo(r, 'MessagesTable'))).toBe(true);
