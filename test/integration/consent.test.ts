@@ -212,6 +212,29 @@ describe('dry run (POST /v2/?dry-run=true)', () => {
       }
     }
   });
+  it('refuses a dry-run value it does not know (E100) and sends nothing', async () => {
+    const before = gw.simulator.requests().length;
+    const answer = await call(`${gw.apiUrl}/v2/?dry-run=yes`, {
+      apiKey: gw.apiKey,
+      body: sendmms('15551420099'),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({
+      'error-code': 'E100',
+      'error-info': 'dry-run must be true or false.',
+    });
+    const off = await call(`${gw.apiUrl}/v2/?dry-run=false`, {
+      apiKey: gw.apiKey,
+      body: sendmms('15551420098'),
+    });
+    expect(off.status).toBe(202);
+    // Settled before the next test counts items: the real send reaches its final state.
+    await waitForState(gw, String(off.body['tracking-id']), ['delivered']);
+    expect(gw.simulator.requests().length).toBeGreaterThan(before);
+    expect(gw.simulator.requests().some((r) => (r.body as { to?: unknown })?.to === '15551420099')).toBe(
+      false,
+    );
+  });
 });
 
 describe('STOP, START and STOPALL', () => {

@@ -9,8 +9,15 @@ import type { SaveMmsRequest, SendMmsRequest, SendRequest, SendSavedMmsRequest }
 import type { StoredResponse } from '../messages/ports';
 import { suppressionViolations, type SuppressionStore } from './suppression';
 
-/** `?dry-run=true` (or `1`); anything else, or no parameter, is a real send. */
-export const isDryRun = (value: string | undefined): boolean => value === 'true' || value === '1';
+/**
+ * `?dry-run=true` (or `1`) is a dry run; no parameter, `false` or `0` a real send. Any other value is refused
+ * (E100) rather than guessed: a typo must never turn a check into a real send.
+ */
+export function isDryRun(value: string | undefined): boolean {
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new GatewayError('E100', 'dry-run must be true or false.');
+}
 
 export const DRY_RUN_DETAILS = 'Dry run: nothing was recorded, counted, queued or scheduled.';
 
