@@ -48,7 +48,15 @@ describe('DynamoDB tables, built from definitions/data-model.ts', () => {
           ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }]
           : []),
       ]);
-      expect(found?.Projection).toEqual({ ProjectionType: 'ALL' });
+      // Each index projects what its readers need (decision 0016), all attributes unless the model says less.
+      const projection = 'projection' in index ? index.projection : undefined;
+      expect(found?.Projection).toEqual(
+        projection === undefined
+          ? { ProjectionType: 'ALL' }
+          : projection.type === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] }
+            : { ProjectionType: projection.type },
+      );
     }
     if ('ttlAttribute' in def) {
       expect(table.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
