@@ -117,7 +117,7 @@ beforeAll(async () => {
   rawDynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region, credentials });
   db = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
   sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials });
-  await createTables(rawDynamo, PREFIX, [TABLES.teams, TABLES.messages, TABLES.control]);
+  await createTables(rawDynamo, PREFIX, [TABLES.teams, TABLES.messages, TABLES.control, TABLES.templates]);
   queues = await createQueues(sqs, PREFIX, WEBHOOK_QUEUES);
   teamsTable = physicalName(PREFIX, TABLES.teams.id);
   messages = new DynamoMessageRepository(db, physicalName(PREFIX, TABLES.messages.id));
@@ -135,6 +135,7 @@ beforeAll(async () => {
     MESSAGES_TABLE: physicalName(PREFIX, TABLES.messages.id),
     TEAMS_TABLE: teamsTable,
     CONTROL_TABLE: physicalName(PREFIX, TABLES.control.id),
+    TEMPLATES_TABLE: physicalName(PREFIX, TABLES.templates.id),
     WEBHOOK_QUEUE_URL: queues.webhook.url,
     WEBHOOK_TIMEOUT_MS: '1000',
     WEBHOOK_RETRY_DELAYS_SECONDS: '1',
