@@ -180,8 +180,6 @@ function generated(): string {
           { header: 'e2e to Sinch msg/s' },
           { header: 'e2e to terminal msg/s' },
           { header: 'DynamoDB calls/msg (preload + send)' },
-          { header: 'WRU/msg (preload + send)' },
-          { header: 'RRU/msg (preload + send)' },
           { header: 'bucket writes/msg' },
           { header: 'event-loop delay p99 ms' },
           { header: 'verdict', align: 'left' },
@@ -201,12 +199,6 @@ function generated(): string {
           fixed(r.endToEnd.toTerminalPerS),
           r.dynamoCalls
             ? `${fixed(r.dynamoCalls.preloadPerMessage, 1)} + ${fixed(r.dynamoCalls.sendPhasePerMessage, 1)}`
-            : null,
-          r.dynamoCalls?.capacityUnits
-            ? `${fixed(r.dynamoCalls.capacityUnits.wru.preload, 1)} + ${fixed(r.dynamoCalls.capacityUnits.wru.sendPhase, 1)}`
-            : null,
-          r.dynamoCalls?.capacityUnits
-            ? `${fixed(r.dynamoCalls.capacityUnits.rru.preload, 1)} + ${fixed(r.dynamoCalls.capacityUnits.rru.sendPhase, 1)}`
             : null,
           fixed(r.dynamoCalls?.slotsReservedPerMessage, 2),
           fixed(r.hostLoad?.eventLoopDelayMs.p99, 0),

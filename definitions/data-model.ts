@@ -16,13 +16,6 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyDefinition;
   readonly sortKey?: KeyDefinition;
-  /**
-   * What the index copies besides the keys (default: every attribute). An index is written whenever a projected
-   * attribute of an indexed item changes, so a narrow one costs far fewer write units: messages change (history)
-   * several times each, and with ALL every change was written once more per index.
-   */
-  readonly projection?:
-    { readonly type: 'KEYS_ONLY' } | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
 }
 
 export interface TableDefinition {
@@ -64,26 +57,14 @@ export const TABLES = {
     id: 'messages',
     partitionKey: S('id'),
     globalSecondaryIndexes: [
-      // Readers need the message id only (they read the item itself, strongly consistent).
-      {
-        indexName: INDEX.messagesBySinchTrackingId,
-        partitionKey: S('sinchTrackingId'),
-        projection: { type: 'KEYS_ONLY' },
-      },
+      { indexName: INDEX.messagesBySinchTrackingId, partitionKey: S('sinchTrackingId') },
       {
         indexName: INDEX.messagesByClientReference,
         partitionKey: S('teamId'),
         sortKey: S('clientReference'),
-        projection: { type: 'KEYS_ONLY' },
       },
-      // Sparse: only messages that still wait for a final state carry `openSince`. The sweep needs the state and
-      // attempts of each (its conditional write), nothing else.
-      {
-        indexName: INDEX.messagesOpenByAge,
-        partitionKey: S('openShard'),
-        sortKey: S('openSince'),
-        projection: { type: 'INCLUDE', attributes: ['state', 'attempts', 'createdAt'] },
-      },
+      // Sparse: only messages that still wait for a final state carry `openSince`.
+      { indexName: INDEX.messagesOpenByAge, partitionKey: S('openShard'), sortKey: S('openSince') },
       // Sparse: messages whose content is not redacted yet carry `redactShard` (privacy/retention.ts).
       { indexName: INDEX.messagesRedactDue, partitionKey: S('redactShard'), sortKey: S('redactAfter') },
       // Message search and stats: a team's messages by accepted time (GET /v2/messages), never a Scan.

@@ -20,7 +20,6 @@ export const ENV = {
   sinchTimeoutMs: 'SINCH_TIMEOUT_MS',
   accountTps: 'ACCOUNT_TPS',
   tpsSafetyFactor: 'TPS_SAFETY_FACTOR',
-  pacerCeilingFactor: 'PACER_CEILING_FACTOR',
   pacerMaxWaitMs: 'PACER_MAX_WAIT_MS',
   maxAttempts: 'SEND_MAX_ATTEMPTS',
   backoffBaseSeconds: 'SEND_BACKOFF_BASE_SECONDS',

@@ -150,21 +150,8 @@ export const gatewayConfigSchema = z
       .gt(0, { error: 'must be a number greater than 0 and at most 1' })
       .max(1, { error: 'must be a number greater than 0 and at most 1' })
       .default(0.9),
-    /**
-     * Highest share of accountTps the adaptive pacer climbs to; it starts there and backs off towards
-     * tpsSafetyFactor on E113 (decision 0016). Equal to tpsSafetyFactor: the fixed pacer of before.
-     */
-    pacerCeilingFactor: z
-      .number({ error: 'must be a number greater than 0 and at most 1' })
-      .gt(0, { error: 'must be a number greater than 0 and at most 1' })
-      .max(1, { error: 'must be a number greater than 0 and at most 1' })
-      .default(0.98),
-    /**
-     * Messages per send Lambda invocation (SQS batch size). One invocation sends its batch concurrently under the
-     * shared bucket; about 2 s × accountTps ÷ sendMaxConcurrency keeps the bucket busy between batches. Above 10,
-     * the event source gathers the batch for up to 1 s (maximum batching window).
-     */
-    sendBatchSize: int(1, 100).default(5),
+    /** Messages per send Lambda invocation (SQS batch size). */
+    sendBatchSize: int(1, 10).default(5),
     /** Most send Lambdas running at once (SQS event source maximum concurrency). */
     sendMaxConcurrency: int(2, 1000).default(5),
     /** Attempts per message (E113, 5xx, timeouts) before it is failed and dead-lettered. */

@@ -64,8 +64,6 @@ export interface LocalGatewayOptions {
   readonly accountTps?: number;
   /** Concurrent send workers (parallel SQS pollers), like Lambda's maximum concurrency (default 2). */
   readonly sendWorkers?: number;
-  /** Messages per send batch (1–100; default 10), like the send Lambda's SQS batch size. */
-  readonly sendBatchSize?: number;
   /** The local team's API key (default `local-dev-key`, or MMS_LOCAL_API_KEY). */
   readonly apiKey?: string;
   /** Extra simulator options (faults, latency, postback behaviour). */
@@ -324,7 +322,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         queueUrl: queues.send.url,
         queueArn: queues.send.arn,
         handler: send,
-        batchSize: options.sendBatchSize ?? 10,
+        batchSize: 10,
         concurrency: options.sendWorkers ?? 2,
         waitTimeSeconds: 1,
       });

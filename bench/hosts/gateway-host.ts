@@ -23,8 +23,6 @@ export interface GatewayHostOptions {
    * fill the queue through the API first and then measure sending alone.
    */
   readonly holdSendWorkers?: boolean;
-  /** Messages per send batch (the send Lambda's SQS batch size; 1–100). */
-  readonly sendBatchSize?: number;
   readonly simulator?: SimulatorOptionsInput;
   readonly env?: Record<string, string>;
 }
@@ -78,46 +76,7 @@ export interface DynamoCalls {
   /** Failed conditional writes by `Operation table`. */
   readonly failedByOperation: Record<string, number>;
   readonly conditionalCheckFailed: number;
-  /**
-   * Capacity units DynamoDB reported for the calls (`ReturnConsumedCapacity: TOTAL`, table and indexes), by
-   * `Operation table`. A failed conditional write reports none; DynamoDB bills it as a write of the item, so
-   * `failedWriteUnits` counts each as 1 WRU (the least it costs).
-   */
-  readonly writeUnits: number;
-  readonly readUnits: number;
-  readonly failedWriteUnits: number;
-  readonly unitsByOperation: Record<string, { readonly wru: number; readonly rru: number }>;
 }
-
-/** Commands that accept `ReturnConsumedCapacity` (every data-plane read and write). */
-const CAPACITY_COMMANDS = new Set([
-  'GetItemCommand',
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'QueryCommand',
-  'ScanCommand',
-  'BatchGetItemCommand',
-  'BatchWriteItemCommand',
-  'TransactGetItemsCommand',
-  'TransactWriteItemsCommand',
-  'GetCommand',
-  'PutCommand',
-  'UpdateCommand',
-  'DeleteCommand',
-  'BatchGetCommand',
-  'BatchWriteCommand',
-  'TransactGetCommand',
-  'TransactWriteCommand',
-]);
-
-interface ConsumedCapacity {
-  readonly CapacityUnits?: number;
-  readonly ReadCapacityUnits?: number;
-  readonly WriteCapacityUnits?: number;
-}
-
-const isWrite = (command: string) => /Put|Update|Delete|Write/.test(command);
 
 /**
  * Counts the handlers' DynamoDB calls: they all share the module-scope client of lambdas/adapters/aws-clients.ts
@@ -127,36 +86,14 @@ function countDynamoCalls(tablePrefix: string) {
   let byOperation: Record<string, number> = {};
   let failedByOperation: Record<string, number> = {};
   let conditionalCheckFailed = 0;
-  let units: Record<string, { wru: number; rru: number }> = {};
-  const addUnits = (name: string, command: string, consumed: unknown) => {
-    const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as ConsumedCapacity[];
-    const entry = (units[name] ??= { wru: 0, rru: 0 });
-    for (const c of list) {
-      // DynamoDB Local reports CapacityUnits only; the operation tells whether they are read or write units.
-      const total = c.CapacityUnits ?? 0;
-      if (c.WriteCapacityUnits !== undefined || c.ReadCapacityUnits !== undefined) {
-        entry.wru += c.WriteCapacityUnits ?? 0;
-        entry.rru += c.ReadCapacityUnits ?? 0;
-      } else if (isWrite(command)) entry.wru += total;
-      else entry.rru += total;
-    }
-  };
   dynamo().middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { TableName?: unknown; RequestItems?: Record<string, unknown> };
-      const tableName =
-        typeof input.TableName === 'string' ? input.TableName : Object.keys(input.RequestItems ?? {})[0];
-      const table = tableName ? tableName.replace(tablePrefix, '') : '';
-      const command = context.commandName ?? 'unknown';
-      const name = `${command.replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
+      const input = args.input as { TableName?: unknown };
+      const table = typeof input.TableName === 'string' ? input.TableName.replace(tablePrefix, '') : '';
+      const name = `${(context.commandName ?? 'unknown').replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
       byOperation[name] = (byOperation[name] ?? 0) + 1;
-      if (CAPACITY_COMMANDS.has(command)) {
-        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      }
       try {
-        const out = await next(args);
-        addUnits(name, command, (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
-        return out;
+        return await next(args);
       } catch (error) {
         if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
           conditionalCheckFailed += 1;
@@ -173,30 +110,20 @@ function countDynamoCalls(tablePrefix: string) {
       byOperation: { ...byOperation },
       failedByOperation: { ...failedByOperation },
       conditionalCheckFailed,
-      writeUnits: sum(Object.values(units).map((u) => u.wru)),
-      readUnits: sum(Object.values(units).map((u) => u.rru)),
-      failedWriteUnits: conditionalCheckFailed,
-      unitsByOperation: Object.fromEntries(
-        Object.entries(units).map(([op, u]) => [op, { wru: u.wru, rru: u.rru }]),
-      ),
     }),
     reset: (): null => {
       byOperation = {};
       failedByOperation = {};
       conditionalCheckFailed = 0;
-      units = {};
       return null;
     },
   };
 }
 
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-
 async function start(options: GatewayHostOptions) {
   const gatewayOptions: LocalGatewayOptions = {
     accountTps: options.accountTps,
     sendWorkers: options.holdSendWorkers ? 0 : options.sendWorkers,
-    ...(options.sendBatchSize ? { sendBatchSize: options.sendBatchSize } : {}),
     // The sweep is a once-a-minute job in AWS; locally it would run every second and compete for the CPU.
     sweepIntervalMs: 0,
     logLevel: 'ERROR',
@@ -257,7 +184,7 @@ async function start(options: GatewayHostOptions) {
       queueUrl: gw.queues.send,
       queueArn: Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:send',
       handler: send,
-      batchSize: options.sendBatchSize ?? 10,
+      batchSize: 10,
       concurrency: options.sendWorkers,
       waitTimeSeconds: 1,
     });

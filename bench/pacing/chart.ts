@@ -10,8 +10,6 @@ export interface ChartPanel {
   /** Arrival times of every send request, seconds from the run's start. */
   readonly requestTimesS: readonly number[];
   readonly e113TimesS: readonly number[];
-  /** The panel's account limit (default: the chart's); each panel's y scale fits its own limit. */
-  readonly limitPerS?: number;
   /** The rate the design aims for (the gateway's pacing target), drawn dotted. */
   readonly targetPerS?: number;
   readonly summary: string;
@@ -80,17 +78,13 @@ export function pacingChart({
   const xMax = Math.ceil(endS / xStep) * xStep;
   const rates = panels.map((p) => slidingRate(p.requestTimesS, p.endS));
   const e113Bins = panels.map((p) => perSecond(p.e113TimesS));
-  /** Panels of one limit share a y scale. */
-  const scaleOf = (limit: number) => {
-    const same = panels.map((p, i) => ({ p, i })).filter(({ p }) => (p.limitPerS ?? limitPerS) === limit);
-    const highest = Math.max(
-      limit * 1.4,
-      ...same.map(({ i }) => Math.max(0, ...(rates[i] ?? []))),
-      ...same.map(({ i }) => Math.max(0, ...(e113Bins[i]?.values() ?? []))),
-    );
-    const yStep = niceStep(highest, 5);
-    return { yStep, yMax: Math.ceil(highest / yStep) * yStep };
-  };
+  const highest = Math.max(
+    limitPerS * 1.4,
+    ...rates.map((r) => Math.max(0, ...r)),
+    ...e113Bins.map((b) => Math.max(0, ...b.values())),
+  );
+  const yStep = niceStep(highest, 5);
+  const yMax = Math.ceil(highest / yStep) * yStep;
   const columns = Math.max(1, ...panels.map((p) => p.column + 1));
   const rows = Math.max(1, ...panels.map((p) => p.row + 1));
   const cellWidth = LEFT + PANEL_WIDTH + RIGHT;
@@ -107,8 +101,6 @@ export function pacingChart({
   ];
 
   panels.forEach((panel, index) => {
-    const panelLimit = panel.limitPerS ?? limitPerS;
-    const { yStep, yMax } = scaleOf(panelLimit);
     const left = panel.column * cellWidth + LEFT;
     const right = left + PANEL_WIDTH;
     const top = HEADER + panel.row * cellHeight + PANEL_TOP;
@@ -141,10 +133,10 @@ export function pacingChart({
         `<rect x="${(x(second) + 0.75).toFixed(1)}" y="${y(count).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(bottom - y(count)).toFixed(1)}" fill="#d62728" fill-opacity="0.55"><title>${count} E113 in second ${second}</title></rect>`,
       );
     }
-    const limitY = y(panelLimit).toFixed(1);
+    const limitY = y(limitPerS).toFixed(1);
     out.push(
       `<line x1="${left}" x2="${right}" y1="${limitY}" y2="${limitY}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="6 4"/>`,
-      `<text x="${right - 4}" y="${(Number(limitY) - 4).toFixed(1)}" text-anchor="end" fill="#d62728">limit ${panelLimit}/s</text>`,
+      `<text x="${right - 4}" y="${(Number(limitY) - 4).toFixed(1)}" text-anchor="end" fill="#d62728">limit ${limitPerS}/s</text>`,
     );
     if (panel.targetPerS !== undefined) {
       const targetY = y(panel.targetPerS).toFixed(1);

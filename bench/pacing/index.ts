@@ -5,7 +5,6 @@
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { emissionIntervalMs } from '../../lambdas/domain/pacing/rate-limit';
-import { DEFAULT_AIMD } from '../../lambdas/domain/pacing/adaptive';
 import type { DynamoCalls, GatewayHost, HostStats, LoggedRequest, ProcessLoad } from '../hosts/gateway-host';
 import type { NaiveHost } from '../hosts/naive-host';
 import type { Benchmark, BenchContext } from '../lib/context';
@@ -19,19 +18,8 @@ import { analyseRun, type RunAnalysis } from './analysis';
 import { pacingChart, type ChartPanel } from './chart';
 import { measurePacerContention, type ContentionRow } from './contention';
 
-/** The gateway's default pacing: it starts at the ceiling and backs off to the floor on E113 (decision 0016). */
+/** The gateway's default pacing target: TPS_SAFETY_FACTOR (lambdas/adapters/config.ts). */
 const GATEWAY_SAFETY_FACTOR = 0.9;
-const GATEWAY_CEILING_FACTOR = DEFAULT_AIMD.ceiling;
-
-/**
- * Messages per send batch: about 2 s of the limit shared by the workers (10 to 100), so a worker's batch, sent
- * concurrently under the shared bucket, keeps the bucket busy while the worker records outcomes and polls again.
- */
-export const sendBatchSizeFor = (tps: number, workers: number): number =>
-  Math.min(100, Math.max(10, Math.round((2 * tps) / workers)));
-
-/** The issue's goal for the steady rate: 0.97 of the limit, 0.9 with one worker (at 20 and 50 TPS). */
-const goalRatio = (workers: number): number => (workers === 1 ? 0.9 : 0.97);
 
 export interface PacingSettings {
   readonly tps: readonly number[];
@@ -114,17 +102,6 @@ export interface PacingRun extends Omit<RunAnalysis, 'perSecond'> {
     readonly failedConditionalWritesPerMessage: number;
     readonly sendPhaseByOperation: Record<string, number>;
     /**
-     * Capacity units per message that DynamoDB reported (`ReturnConsumedCapacity: TOTAL`, indexes included):
-     * preload (accept path), send phase (send worker, postbacks, status processor, webhook worker) and both
-     * (end to end). Failed conditional writes report none; they are counted as 1 WRU each in `failedWriteUnits`.
-     */
-    readonly capacityUnits: {
-      readonly wru: { readonly preload: number; readonly sendPhase: number; readonly endToEnd: number };
-      readonly rru: { readonly preload: number; readonly sendPhase: number; readonly endToEnd: number };
-      readonly failedWriteUnits: number;
-      readonly sendPhaseByOperation: Record<string, { readonly wru: number; readonly rru: number }>;
-    };
-    /**
      * Bucket writes per message sent (successful writes to the control table during the send phase: only the
      * bucket writes there then). A batch books its slots as one block, so a full batch of 10 costs 0.1; more
      * means re-reservations (a worker woke up late and took a new slot, or gave the message back), and each slot
@@ -147,13 +124,7 @@ interface RawRun {
 const label = (design: Design, tps: number, workers: number) =>
   `${design} ${tps} TPS × ${workers} worker${workers === 1 ? '' : 's'}`;
 
-function verdict(
-  design: Design,
-  analysis: RunAnalysis,
-  sendPhaseS: number,
-  tps: number,
-  workers: number,
-): string {
+function verdict(design: Design, analysis: RunAnalysis, sendPhaseS: number, tps: number): string {
   const ratio = analysis.steady?.ratio;
   if (ratio === undefined) {
     const overall = analysis.accepted / Math.max(sendPhaseS, 0.001) / tps;
@@ -162,9 +133,9 @@ function verdict(
   const storm = analysis.e113Share > 0.01;
   if (design === 'gateway') {
     const problems = [
-      ...(ratio < goalRatio(workers)
+      ...(ratio < 0.9
         ? [
-            `rate ${ratio.toFixed(3)} < ${goalRatio(workers)}: ${((ratio / GATEWAY_CEILING_FACTOR) * 100).toFixed(1)} % of its pacing ceiling`,
+            `rate ${ratio.toFixed(3)} < 0.9: ${((ratio / GATEWAY_SAFETY_FACTOR) * 100).toFixed(1)} % of its own pacing target`,
           ]
         : []),
       ...(analysis.e113Share > 0.001 ? [`E113 ${(analysis.e113Share * 100).toFixed(2)} % > 0.1 %`] : []),
@@ -263,42 +234,16 @@ function toRaw(
               Math.round((n / Math.max(1, analysis.accepted)) * 100) / 100,
             ]),
           ),
-          capacityUnits: capacityPerMessage(facts.dynamo, facts.submitted, analysis.accepted),
         }
       : null,
     hostLoad: facts.hostLoad ?? null,
-    verdict: verdict(design, analysis, (facts.endMs - facts.sendStartMs) / 1000, tps, workers),
+    verdict: verdict(design, analysis, (facts.endMs - facts.sendStartMs) / 1000, tps),
   };
   const seconds = (t: number) => (t - facts.sendStartMs) / 1000;
   return {
     run,
     requestTimesS: log.map((r) => seconds(r[0])),
     e113TimesS: log.filter((r) => r[1] === 'throttled' || r[2] === 'E113').map((r) => seconds(r[0])),
-  };
-}
-
-/** Consumed capacity units per message: preload per message queued, send phase per message sent. */
-function capacityPerMessage(
-  dynamo: { preload: DynamoCalls; send: DynamoCalls },
-  queued: number,
-  sent: number,
-): NonNullable<PacingRun['dynamoCalls']>['capacityUnits'] {
-  const per = (units: number, n: number) => Math.round((units / Math.max(1, n)) * 100) / 100;
-  const split = (preload: number, send: number) => ({
-    preload: per(preload, queued),
-    sendPhase: per(send, sent),
-    endToEnd: Math.round((per(preload, queued) + per(send, sent)) * 100) / 100,
-  });
-  return {
-    wru: split(dynamo.preload.writeUnits, dynamo.send.writeUnits),
-    rru: split(dynamo.preload.readUnits, dynamo.send.readUnits),
-    failedWriteUnits: per(dynamo.send.failedWriteUnits + dynamo.preload.failedWriteUnits, sent),
-    sendPhaseByOperation: Object.fromEntries(
-      Object.entries(dynamo.send.unitsByOperation).map(([op, u]) => [
-        op,
-        { wru: per(u.wru, sent), rru: per(u.rru, sent) },
-      ]),
-    ),
   };
 }
 
@@ -349,7 +294,6 @@ async function gatewayRun(
     {
       accountTps: tps,
       sendWorkers: workers,
-      sendBatchSize: sendBatchSizeFor(tps, workers),
       holdSendWorkers: true,
       simulator: { latencyMs: settings.latencyMs },
     },
@@ -507,8 +451,6 @@ function printRuns(runs: readonly PacingRun[]): string {
       { header: 'e2e to Sinch/s' },
       { header: 'e2e to terminal/s' },
       { header: 'DDB calls/msg' },
-      { header: 'WRU/msg' },
-      { header: 'RRU/msg' },
       { header: 'bucket writes/msg' },
       { header: 'loop delay p99' },
       { header: 'verdict', align: 'left' },
@@ -529,8 +471,6 @@ function printRuns(runs: readonly PacingRun[]): string {
       r.dynamoCalls
         ? `${fixed(r.dynamoCalls.preloadPerMessage, 1)}+${fixed(r.dynamoCalls.sendPhasePerMessage, 1)}`
         : null,
-      fixed(r.dynamoCalls?.capacityUnits.wru.endToEnd, 1),
-      fixed(r.dynamoCalls?.capacityUnits.rru.endToEnd, 1),
       fixed(r.dynamoCalls?.slotsReservedPerMessage, 2),
       fixed(r.hostLoad?.eventLoopDelayMs.p99, 0),
       r.verdict,
@@ -617,32 +557,30 @@ export const pacing: Benchmark = {
     console.log(`\n${printRuns(runs)}\n`);
     console.log(printContention(contention));
 
-    // The picture: the gateway (left) and the naive design (right), one row per configuration (limit × workers).
+    // The picture at the headline limit: the gateway (left) and the naive design (right), one row per worker count.
     const chartTps = settings.tps.includes(settings.headline.tps) ? settings.headline.tps : settings.tps[0];
-    const chartRaws = raws;
-    const configurations = [...new Set(raws.map((raw) => `${raw.run.tps}×${raw.run.workers}`))];
-    const rowOf = (raw: RawRun) => configurations.indexOf(`${raw.run.tps}×${raw.run.workers}`);
+    const chartRaws = raws.filter((raw) => raw.run.tps === chartTps);
+    const rowOf = (workers: number) => [...settings.workers].sort((a, b) => a - b).indexOf(workers);
     let chartPath: string | null = null;
     if (chartTps !== undefined && chartRaws.length > 0) {
       const panels = chartRaws.map((raw) => ({
         column: raw.run.design === 'gateway' ? 0 : 1,
-        row: rowOf(raw),
-        limitPerS: raw.run.tps,
-        title: `${raw.run.design === 'gateway' ? 'Gateway (shared adaptive bucket)' : 'Naive (fixed concurrency, re-queue on E113)'}, ${raw.run.tps} TPS × ${raw.run.workers} worker${raw.run.workers === 1 ? '' : 's'}`,
+        row: rowOf(raw.run.workers),
+        title: `${raw.run.design === 'gateway' ? 'Gateway (shared GCRA bucket)' : 'Naive (fixed concurrency, re-queue on E113)'}, ${raw.run.workers} worker${raw.run.workers === 1 ? '' : 's'}`,
         color: raw.run.design === 'gateway' ? '#1f77b4' : '#ff7f0e',
         requestTimesS: raw.requestTimesS,
         e113TimesS: raw.e113TimesS,
         endS: raw.run.elapsedS,
         ...(raw.run.design === 'gateway'
-          ? { targetPerS: Math.round(raw.run.tps * GATEWAY_CEILING_FACTOR * 10) / 10 }
+          ? { targetPerS: Math.round(chartTps * GATEWAY_SAFETY_FACTOR * 10) / 10 }
           : {}),
         summary: `${raw.run.reachedSinch}/${raw.run.submitted} sent${raw.run.capped ? ' (time cap)' : ''} · steady ${fixed(raw.run.steady?.acceptedPerS) ?? '–'}/s = ${fixed(raw.run.steady?.ratio, 3) ?? '–'} of the limit · E113 ${percent(raw.run.e113Share, 2) ?? '–'}`,
       })) satisfies ChartPanel[];
       chartPath = writeResult(
         'pacing.svg',
         pacingChart({
-          title: `Sinch requests per second against the account limit (${settings.tps.join(', ')} TPS)`,
-          subtitle: `Local runtime on this machine, simulator latency ${settings.latencyMs} ms; the gateway starts at ${GATEWAY_CEILING_FACTOR} × the limit (${fixed(emissionIntervalMs({ accountTps: chartTps, safetyFactor: GATEWAY_CEILING_FACTOR, burst: 1, maxWaitMs: 0 }), 1)} ms apart at ${chartTps} TPS) and backs off on E113, never below ${GATEWAY_SAFETY_FACTOR} ×. ${new Date().toISOString().slice(0, 10)}`,
+          title: `Sinch requests per second at a ${chartTps} TPS account limit`,
+          subtitle: `Local runtime on this machine, simulator latency ${settings.latencyMs} ms; gateway paces at ${GATEWAY_SAFETY_FACTOR} × the limit (${fixed(emissionIntervalMs({ accountTps: chartTps, safetyFactor: GATEWAY_SAFETY_FACTOR, burst: 1, maxWaitMs: 0 }), 1)} ms apart). ${new Date().toISOString().slice(0, 10)}`,
           limitPerS: chartTps,
           panels,
         }),

@@ -44,8 +44,6 @@ const schemas = {
   accountTps: z.coerce.number().check(z.positive()),
   tpsSafetyFactor: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.9),
   pacerMaxWaitMs: z._default(positiveInt, 10_000),
-  /** Highest share of the limit the adaptive pacer climbs to (decision 0016); the safety factor is its floor. */
-  pacerCeilingFactor: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.98),
   maxAttempts: z._default(positiveInt.check(z.lte(50)), 8),
   backoffBaseSeconds: z._default(positiveInt.check(z.lte(60)), 1),
   backoffMaxSeconds: z._default(positiveInt.check(z.lte(900)), 300),

@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emissionIntervalMs, reserveSlot, type PacerSettings } from '../domain/pacing/rate-limit';
 import type { BlockPacer, BlockReservation } from '../domain/pacing/ports';
-import { afterThrottle, currentFactor, type AimdSettings, type AimdState } from '../domain/pacing/adaptive';
 
 /**
  * The account-wide send bucket, shared by every send worker: one item holding the GCRA theoretical arrival time
@@ -13,59 +12,17 @@ import { afterThrottle, currentFactor, type AimdSettings, type AimdState } from 
  * the past) or one booked beyond the longest wait falls back to a read and the domain's `reserveSlot`. A send
  * batch books its slots as one block (`reserveBlock`, handed out by the domain's `batchPacer`): one write per
  * batch instead of one per record.
- *
- * With `aimd` settings the share of the limit adapts (lambdas/domain/pacing/adaptive.ts): the bucket item also
- * holds the share set at the last E113 (`aimdFactor`, `aimdAt`); every reservation reads them back (ALL_NEW) and
- * spaces its slots at the share of that moment. `throttled()` records an E113. Without `aimd` the share is the
- * fixed `safetyFactor`.
  */
 export class DynamoSendPacer implements BlockPacer {
-  /** The adaptive state as last seen on the bucket item. */
-  private state: AimdState | undefined;
+  private readonly intervalMs: number;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly settings: PacerSettings,
     private readonly bucketKey = 'pacer#sinch-account',
-    private readonly aimd?: AimdSettings,
-  ) {}
-
-  /** The share of the limit paced at now (the fixed safety factor without AIMD). */
-  factorAt(nowMs: number): number {
-    return this.aimd ? currentFactor(this.state, nowMs, this.aimd) : this.settings.safetyFactor;
-  }
-
-  /** Records an E113 answered to a send at `nowMs`: the share drops (once per burst) when AIMD is on. */
-  async throttled(nowMs: number): Promise<void> {
-    if (!this.aimd) return;
-    const next = afterThrottle(this.state, nowMs, this.aimd);
-    if (!next) return;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: this.bucketKey },
-          UpdateExpression: 'SET aimdFactor = :factor, aimdAt = :at',
-          // Another worker's decrease of the same burst wins; this one is then dropped.
-          ConditionExpression: 'attribute_not_exists(aimdAt) OR aimdAt < :cooledDown',
-          ExpressionAttributeValues: {
-            ':factor': next.factor,
-            ':at': next.atMs,
-            ':cooledDown': nowMs - this.aimd.cooldownMs,
-          },
-        }),
-      );
-      this.state = next;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  private observe(item: Record<string, unknown> | undefined): void {
-    const factor = item?.aimdFactor;
-    const at = item?.aimdAt;
-    if (typeof factor === 'number' && typeof at === 'number') this.state = { factor, atMs: at };
+  ) {
+    this.intervalMs = emissionIntervalMs(settings);
   }
 
   async reserve(
@@ -77,35 +34,29 @@ export class DynamoSendPacer implements BlockPacer {
 
   /** Reserves `count` consecutive slots with one write (while the bucket is booked ahead, the usual case). */
   async reserveBlock(nowMs: number, count: number): Promise<BlockReservation> {
+    const intervalMs = this.intervalMs;
     for (let round = 0; round < 5; round += 1) {
       const now = Math.max(nowMs, Date.now());
-      const intervalMs = emissionIntervalMs({ ...this.settings, safetyFactor: this.factorAt(now) });
-      const booked = await this.takeNextBookedSlots(now, count, intervalMs);
+      const booked = await this.takeNextBookedSlots(now, count);
       if (booked !== undefined) return { ok: true, sendAtMs: booked, intervalMs, count };
       // Idle or booked too far ahead: decide with the domain's maths on the current TAT.
       const current = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: this.bucketKey }, ConsistentRead: true }),
       );
-      this.observe(current.Item);
       const tat = typeof current.Item?.tat === 'number' ? current.Item.tat : undefined;
-      const paced = { ...this.settings, safetyFactor: this.factorAt(now) };
-      const slot = reserveSlot(tat, now, paced, count);
+      const slot = reserveSlot(tat, now, this.settings, count);
       if (!slot.ok) return slot;
       if (tat !== undefined && tat >= now) continue; // booked ahead meanwhile: take the next slots atomically
       if (await this.startIdleBucket(now, slot.newTatMs)) {
-        return { ok: true, sendAtMs: slot.sendAtMs, intervalMs: emissionIntervalMs(paced), count };
+        return { ok: true, sendAtMs: slot.sendAtMs, intervalMs, count };
       }
     }
     return { ok: false, retryAfterMs: 1000 };
   }
 
   /** The first of the next `count` slots of a bucket booked ahead, if they all start within the longest wait. */
-  private async takeNextBookedSlots(
-    now: number,
-    count: number,
-    intervalMs: number,
-  ): Promise<number | undefined> {
-    const span = count * intervalMs;
+  private async takeNextBookedSlots(now: number, count: number): Promise<number | undefined> {
+    const span = count * this.intervalMs;
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -117,12 +68,11 @@ export class DynamoSendPacer implements BlockPacer {
             ':span': span,
             ':now': now,
             // The last slot starts at tat + (count − 1) × interval.
-            ':latest': now + this.settings.maxWaitMs - (count - 1) * intervalMs,
+            ':latest': now + this.settings.maxWaitMs - (count - 1) * this.intervalMs,
           },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
-      this.observe(out.Attributes);
       return Number(out.Attributes?.tat) - span;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;

@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../definitions/data-model';
 import type { PostbackState, PostbackStore, StoredPostback } from '../domain/postbacks/ports';
 
@@ -49,19 +43,6 @@ export class DynamoPostbacks implements PostbackStore {
   }
 
   async mark(pk: string, state: PostbackState, detail?: string): Promise<void> {
-    if (state === 'applied') {
-      // Applied postbacks leave the by-state index (nobody lists them): one index delete, no index copy.
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'SET outcome = :applied REMOVE #state',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':applied': 'applied' },
-        }),
-      );
-      return;
-    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -71,28 +52,6 @@ export class DynamoPostbacks implements PostbackStore {
         ExpressionAttributeValues: { ':state': state, ...(detail ? { ':detail': detail } : {}) },
       }),
     );
-  }
-
-  /**
-   * Marks many postbacks applied with BatchWriteItem (25 a call): `stored` are their items as the stream delivered
-   * them (the postback Lambda never changes an item after storing it), written back without `state` and with
-   * `outcome: applied`, exactly what `mark(pk, 'applied')` leaves.
-   */
-  async markAppliedAll(stored: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-    for (let i = 0; i < stored.length; i += 25) {
-      let requests = stored.slice(i, i + 25).map((item) => {
-        const { state: _state, ...rest } = item;
-        return { PutRequest: { Item: { ...rest, outcome: 'applied' } } };
-      });
-      for (let round = 0; requests.length > 0; round += 1) {
-        if (round >= 8) throw new Error(`BatchWriteItem left ${requests.length} postback marks unprocessed`);
-        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
-        const out = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    }
   }
 
   async list(

@@ -1,19 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../definitions/data-model';
-import type {
-  HistoryEntry,
-  MessageRecord,
-  MessageRepository,
-  OpenMessage,
-  StateChange,
-} from '../domain/messages/ports';
+import type { HistoryEntry, MessageRecord, MessageRepository, StateChange } from '../domain/messages/ports';
 import { isTerminal } from '../domain/messages/state-machine';
 import { appendHistoryEntry, transitionItem } from './dynamo-state';
 import { redactionKeys } from './dynamo-redaction';
@@ -33,32 +21,6 @@ const toRecord = (item: Record<string, unknown>): MessageRecord => {
   const { openShard: _o, openSince: _s, expiresAt: _e, redactShard: _r, ...record } = item as unknown as Item;
   return record;
 };
-
-/** Messages by id with BatchGetItem (at most 100 ids), retrying keys DynamoDB left unprocessed. */
-export async function batchGetMessages(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ids: readonly string[],
-  options: { readonly consistent: boolean },
-): Promise<Map<string, MessageRecord>> {
-  const found = new Map<string, MessageRecord>();
-  let keys: Array<Record<string, unknown>> = ids.map((id) => ({ id }));
-  for (let round = 0; keys.length > 0; round += 1) {
-    if (round >= 8) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
-    if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
-    const out = await db.send(
-      new BatchGetCommand({
-        RequestItems: { [tableName]: { Keys: keys, ConsistentRead: options.consistent } },
-      }),
-    );
-    for (const item of out.Responses?.[tableName] ?? []) {
-      const record = toRecord(item);
-      found.set(record.id, record);
-    }
-    keys = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
-  }
-  return found;
-}
 
 export class DynamoMessageRepository implements MessageRepository {
   constructor(
@@ -106,10 +68,7 @@ export class DynamoMessageRepository implements MessageRepository {
         Limit: 100,
       }),
     );
-    // The index holds the keys only: read the messages themselves (100 keys fit one BatchGetItem).
-    const ids = (out.Items ?? []).map((i) => String(i.id));
-    const found = await batchGetMessages(this.db, this.tableName, ids, { consistent: false });
-    return [...found.values()].filter((m) => m.teamId === teamId && m.clientReference === clientReference);
+    return (out.Items ?? []).map(toRecord);
   }
 
   async findBySinchTrackingId(sinchTrackingId: string): Promise<MessageRecord | undefined> {
@@ -143,7 +102,7 @@ export class DynamoMessageRepository implements MessageRepository {
     });
   }
 
-  async listOpen(beforeIso: string, limit: number): Promise<OpenMessage[]> {
+  async listOpen(beforeIso: string, limit: number): Promise<MessageRecord[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -153,12 +112,7 @@ export class DynamoMessageRepository implements MessageRepository {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((i) => ({
-      id: String(i.id),
-      state: i.state as OpenMessage['state'],
-      attempts: Number(i.attempts ?? 0),
-      createdAt: String(i.createdAt),
-    }));
+    return (out.Items ?? []).map(toRecord);
   }
 
   async appendHistory(id: string, entry: HistoryEntry): Promise<void> {

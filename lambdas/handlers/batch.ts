@@ -19,16 +19,11 @@ import type {
 import { logger, metrics } from './observability';
 import middy from '@middy/core';
 
-/**
- * Processes one record. `afterBatch`, when present, runs once after every record of the batch was processed (work
- * the records collected to do together, e.g. one BatchWriteItem); it must not throw for a single record's sake.
- */
-export type RecordHandler<TRecord> = ((record: TRecord) => Promise<void>) & {
-  readonly afterBatch?: () => Promise<void>;
-};
-
 /** Builds the function that processes one record, once per invocation (it may use the batch or the context). */
-export type RecordHandlerFor<TEvent, TRecord> = (event: TEvent, context: Context) => RecordHandler<TRecord>;
+export type RecordHandlerFor<TEvent, TRecord> = (
+  event: TEvent,
+  context: Context,
+) => (record: TRecord) => Promise<void>;
 
 interface Sources {
   sqs: { event: SQSEvent; record: SQSRecord; response: SQSBatchResponse };
@@ -51,11 +46,11 @@ export function batchRoute<K extends keyof Sources>(
     .handler(async (event, context) => {
       metrics.addMetric(batchMetric, MetricUnit.Count, event.Records.length);
       // A processor per invocation: it holds the batch's state, and the local runtime runs batches concurrently.
-      const handle = recordHandlerFor(event, context);
-      const response = await processPartialResponse(event, handle, new BatchProcessor(EVENT_TYPES[source]), {
-        context,
-      });
-      await handle.afterBatch?.();
-      return response;
+      return processPartialResponse(
+        event,
+        recordHandlerFor(event, context),
+        new BatchProcessor(EVENT_TYPES[source]),
+        { context },
+      );
     });
 }

@@ -7,7 +7,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { sendQueuedMessage } from '../domain/messages/send';
 import { batchPacer, maxLatenessMs } from '../domain/pacing/rate-limit';
-import { aimdSettings } from '../domain/pacing/adaptive';
 import { dynamo, secretsManager, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoSendPacer } from '../adapters/dynamo-pacer';
@@ -34,7 +33,6 @@ const config = loadConfig([
   'accountTps',
   'tpsSafetyFactor',
   'pacerMaxWaitMs',
-  'pacerCeilingFactor',
   'maxAttempts',
   'backoffBaseSeconds',
   'backoffMaxSeconds',
@@ -49,16 +47,9 @@ const pacerSettings = {
   maxWaitMs: config.pacerMaxWaitMs,
 };
 
-const pacer = new DynamoSendPacer(
-  dynamo(),
-  config.controlTable,
-  pacerSettings,
-  undefined,
-  aimdSettings(config.tpsSafetyFactor, config.pacerCeilingFactor),
-);
+const pacer = new DynamoSendPacer(dynamo(), config.controlTable, pacerSettings);
 const deps = {
-  // The batch's records read their messages in one BatchGetItem.
-  messages: countedMessages(config.messagesTable, { coalesced: true }),
+  messages: countedMessages(config.messagesTable),
   templates: new DynamoTemplates(dynamo(), config.templatesTable),
   queue: new SqsSendQueue(sqs(), config.sendQueueUrl, config.sendDlqUrl),
   pacer,
@@ -78,8 +69,6 @@ const deps = {
 async function processRecord(send: ReturnType<typeof sendQueuedMessage>, record: SQSRecord): Promise<void> {
   const { messageId } = parseSendQueueBody(record.body);
   const result = await send({ messageId });
-  // An E113 lowers the bucket's share of the limit (AIMD; once per burst whichever worker saw it).
-  if (result.kind === 'retry' && result.reason === 'E113') await pacer.throttled(Date.now());
   if (result.kind === 'retry') {
     metrics.addMetric(result.reason === 'pacing' ? 'SendDeferred' : 'SendRetried', MetricUnit.Count, 1);
     logger.info('send retry scheduled', {

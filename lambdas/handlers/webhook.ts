@@ -11,10 +11,9 @@ import {
   MAX_RETRY_DELAY_SECONDS,
   parseWebhookQueueBody,
   webhookRetryBody,
-  type DeliverWebhookDeps,
   type WebhookJob,
 } from '../domain/webhooks/webhooks';
-import type { WebhookDirectory, WebhookRetryQueue } from '../domain/webhooks/ports';
+import type { WebhookRetryQueue } from '../domain/webhooks/ports';
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { loadConfig } from '../adapters/config';
 import { DynamoTemplates } from '../adapters/dynamo-templates';
@@ -46,9 +45,9 @@ const retryQueue: WebhookRetryQueue = {
 
 const templates = new DynamoTemplates(dynamo(), config.templatesTable);
 const teams = new DynamoTeams(dynamo(), config.teamsTable);
-const webhooks = new DynamoWebhooks(dynamo(), config.teamsTable);
-const deps: DeliverWebhookDeps = {
-  webhooks,
+
+const deliver = deliverWebhook({
+  webhooks: new DynamoWebhooks(dynamo(), config.teamsTable),
   sender: new WebhookHttpClient({
     timeoutMs: settings.timeoutMs,
     blockPrivateAddresses: !settings.allowInsecureLocal,
@@ -73,31 +72,9 @@ const deps: DeliverWebhookDeps = {
     ownsSender: async (teamId, sender) =>
       (await teams.getTeam(teamId))?.allowedSenders.includes(sender) === true,
   },
-};
+});
 
-/**
- * The delivery use case for one SQS batch: a team's webhook is read once per batch (its events come in bursts,
- * two or more per message), not once per event. A change still applies from the next batch on.
- */
-function batchDeliverer() {
-  const read = new Map<string, ReturnType<WebhookDirectory['webhookOf']>>();
-  return deliverWebhook({
-    ...deps,
-    webhooks: {
-      webhookOf: (teamId) => {
-        let config = read.get(teamId);
-        if (!config) {
-          config = webhooks.webhookOf(teamId);
-          read.set(teamId, config);
-          config.catch(() => read.delete(teamId)); // a failed read is retried by the next event
-        }
-        return config;
-      },
-    },
-  });
-}
-
-async function processRecord(deliver: ReturnType<typeof deliverWebhook>, record: SQSRecord): Promise<void> {
+async function processRecord(record: SQSRecord): Promise<void> {
   let job: WebhookJob;
   try {
     job = parseWebhookQueueBody(record.body);
@@ -132,8 +109,4 @@ async function processRecord(deliver: ReturnType<typeof deliverWebhook>, record:
   }
 }
 
-export const handler = batchRoute('sqs', 'WebhookBatchRecords', () => {
-  // Per invocation: it holds the batch's webhook reads, and the local runtime runs batches concurrently.
-  const deliver = batchDeliverer();
-  return (record: SQSRecord) => processRecord(deliver, record);
-});
+export const handler = batchRoute('sqs', 'WebhookBatchRecords', () => processRecord);

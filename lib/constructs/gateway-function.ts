@@ -35,10 +35,8 @@ export type ItemAction =
   | 'PutItem'
   | 'UpdateItem'
   | 'DeleteItem'
-  /** Suppression checks read a recipient's entries in one call; batch handlers read their messages in one call. */
+  /** Suppression checks read a recipient's entries in one call. */
   | 'BatchGetItem'
-  /** Applied marks of a stream batch's postbacks, written together. */
-  | 'BatchWriteItem'
   /** On the table's own key (a partition: a team's suppression list). */
   | 'Query'
   /** Small tables only: the owners of a sender in the teams table. */

@@ -18,7 +18,6 @@ export interface SendPipelineProps {
     | 'pacerMaxWaitMs'
     | 'accountTps'
     | 'tpsSafetyFactor'
-    | 'pacerCeilingFactor'
     | 'maxAttempts'
     | 'ambiguousTimeoutPolicy'
     | 'sendBatchSize'
@@ -64,15 +63,12 @@ export class SendPipeline extends Construct {
         pacerMaxWaitMs: String(config.pacerMaxWaitMs),
         accountTps: String(config.accountTps),
         tpsSafetyFactor: String(config.tpsSafetyFactor),
-        pacerCeilingFactor: String(config.pacerCeilingFactor),
         maxAttempts: String(config.maxAttempts),
         ambiguousTimeoutPolicy: config.ambiguousTimeoutPolicy,
       },
     });
     this.send
-      .grantTable('messagesTable', props.messagesTable, {
-        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
-      })
+      .grantTable('messagesTable', props.messagesTable, { items: ['GetItem', 'UpdateItem'] })
       .grantTable('templatesTable', props.templatesTable, { items: ['GetItem', 'UpdateItem'] })
       // The pacing bucket, and the per-team usage counters (UpdateItem).
       .grantTable('controlTable', props.controlTable, { items: ['GetItem', 'PutItem', 'UpdateItem'] });
@@ -83,8 +79,6 @@ export class SendPipeline extends Construct {
     this.send.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: config.sendBatchSize,
-        // SQS batches above 10 need a batching window.
-        ...(config.sendBatchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
         maxConcurrency: config.sendMaxConcurrency,
         reportBatchItemFailures: true,
       }),

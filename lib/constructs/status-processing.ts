@@ -63,11 +63,11 @@ export class StatusProcessing extends Construct {
     });
     this.processor
       .grantTable('messagesTable', props.messagesTable, {
-        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+        items: ['GetItem', 'UpdateItem'],
         queryIndexes: [INDEX.messagesBySinchTrackingId],
       })
       .grantTable('templatesTable', props.templatesTable, templateAccess)
-      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem', 'BatchWriteItem'] })
+      .grantTable('postbacksTable', props.postbacksTable, { items: ['UpdateItem'] })
       .grantTable('controlTable', props.controlTable, { items: ['UpdateItem'] });
     // Inbound (MO) postbacks publish mms.inbound-received themselves (consent); status events come from the outbox.
     this.processor.setEnv('eventBusName', props.eventBus.eventBusName);
@@ -112,7 +112,7 @@ export class StatusProcessing extends Construct {
     });
     this.sweep
       .grantTable('messagesTable', props.messagesTable, {
-        items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+        items: ['GetItem', 'UpdateItem'],
         // redact-due: the retention job (privacy/retention.ts) redacts messages past their team's retention.
         queryIndexes: [INDEX.messagesBySinchTrackingId, INDEX.messagesOpenByAge, INDEX.messagesRedactDue],
       })

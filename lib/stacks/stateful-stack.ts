@@ -2,7 +2,6 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import {
   AttributeType,
   BillingMode,
-  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
@@ -195,10 +194,6 @@ export class StatefulStack extends Stack {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
-        ...(index.projection?.type === 'KEYS_ONLY' ? { projectionType: ProjectionType.KEYS_ONLY } : {}),
-        ...(index.projection?.type === 'INCLUDE'
-          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.attributes] }
-          : {}),
       });
     }
     return table;

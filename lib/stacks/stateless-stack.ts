@@ -120,7 +120,7 @@ export class StatelessStack extends Stack {
       defaults,
     })
       .grantTable('messagesTable', tables.messages, {
-        items: ['GetItem', 'BatchGetItem'],
+        items: ['GetItem'],
         queryIndexes: [INDEX.messagesByClientReference, INDEX.messagesByTeamAccepted],
       })
       .grantTable('templatesTable', tables.templates, {

@@ -26,10 +26,7 @@ export interface SqsPollerOptions {
   queueUrl: string;
   queueArn: string;
   handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
-  /**
-   * Messages per batch, 1–100. Default 10. Above 10 (one ReceiveMessage), the batch is filled with further receives
-   * without waiting, until it is full or the queue has no more visible messages: Lambda's larger SQS batches.
-   */
+  /** Messages per batch, 1–10 (one ReceiveMessage). Default 10. */
   batchSize?: number;
   /** Parallel pollers, each with at most one batch in flight. Default 1. */
   concurrency?: number;
@@ -57,8 +54,8 @@ const ERROR_BACKOFF_MS = 1_000;
 
 export function startSqsPoller(opts: SqsPollerOptions): SqsPoller {
   const batchSize = opts.batchSize ?? 10;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100) {
-    throw new Error(`batchSize must be an integer from 1 to 100, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+    throw new Error(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
   }
   const concurrency = opts.concurrency ?? 1;
   const waitTimeSeconds = opts.waitTimeSeconds ?? 1;
@@ -117,22 +114,17 @@ export function startSqsPoller(opts: SqsPollerOptions): SqsPoller {
     while (!stopping) {
       let messages: Message[];
       try {
-        messages = [];
-        for (let wait = waitTimeSeconds; messages.length < batchSize; wait = 0) {
-          const want = Math.min(10, batchSize - messages.length);
-          const received = await opts.client.send(
-            new ReceiveMessageCommand({
-              QueueUrl: opts.queueUrl,
-              MaxNumberOfMessages: want,
-              WaitTimeSeconds: wait,
-              MessageSystemAttributeNames: ['All'],
-              MessageAttributeNames: ['All'],
-            }),
-            { abortSignal: abort.signal },
-          );
-          messages.push(...(received.Messages ?? []));
-          if ((received.Messages?.length ?? 0) < want) break;
-        }
+        const received = await opts.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: opts.queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: waitTimeSeconds,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: abort.signal },
+        );
+        messages = received.Messages ?? [];
       } catch (error) {
         if (abort.signal.aborted) return;
         onError(error);

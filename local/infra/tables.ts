@@ -5,21 +5,17 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
-  type AttributeDefinition,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-  type KeySchemaElement,
-  type Projection,
-  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  DynamoDBClient,
+  KeySchemaElement,
+  TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  TABLES,
-  physicalName,
-  type IndexDefinition,
-  type KeyDefinition,
-  type TableDefinition,
-} from '../../definitions/data-model';
+import { TABLES, physicalName } from '../../definitions/data-model';
+import type { KeyDefinition, TableDefinition } from '../../definitions/data-model';
 
 export interface LocalTable {
   /** The definition's logical id, e.g. `messages`. */
@@ -84,7 +80,7 @@ function createTableInput(tableName: string, def: TableDefinition): CreateTableC
           GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
             IndexName: index.indexName,
             KeySchema: keySchema(index.partitionKey, index.sortKey),
-            Projection: projectionOf(index),
+            Projection: { ProjectionType: 'ALL' },
           })),
         }),
     ...(def.stream === undefined
@@ -92,14 +88,6 @@ function createTableInput(tableName: string, def: TableDefinition): CreateTableC
       : { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),
   };
 }
-
-/** The index's projection as DynamoDB takes it (ALL unless the model narrows it). */
-export const projectionOf = (index: IndexDefinition): Projection =>
-  index.projection === undefined
-    ? { ProjectionType: 'ALL' }
-    : index.projection.type === 'KEYS_ONLY'
-      ? { ProjectionType: 'KEYS_ONLY' }
-      : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] };
 
 const keySchema = (partitionKey: KeyDefinition, sortKey: KeyDefinition | undefined): KeySchemaElement[] => [
   { AttributeName: partitionKey.name, KeyType: 'HASH' },
@@ -167,9 +155,6 @@ async function ensureTtl(client: DynamoDBClient, tableName: string, attribute: s
 const describeKeys = (schema: readonly KeySchemaElement[] | undefined): string =>
   (schema ?? []).map((k) => `${String(k.AttributeName)}:${String(k.KeyType)}`).join(',');
 
-const describeProjection = (p: Projection | undefined): string =>
-  `${String(p?.ProjectionType)}${p?.NonKeyAttributes?.length ? `(${[...p.NonKeyAttributes].sort().join(',')})` : ''}`;
-
 function assertMatches(tableName: string, def: TableDefinition, table: TableDescription): void {
   const problems: string[] = [];
   const wantKeys = describeKeys(keySchema(def.partitionKey, def.sortKey));
@@ -177,13 +162,10 @@ function assertMatches(tableName: string, def: TableDefinition, table: TableDesc
     problems.push(`key schema is ${describeKeys(table.KeySchema)}, the model says ${wantKeys}`);
   }
   const have = new Map(
-    (table.GlobalSecondaryIndexes ?? []).map((i) => [
-      i.IndexName,
-      `${describeKeys(i.KeySchema)} ${describeProjection(i.Projection)}`,
-    ]),
+    (table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, describeKeys(i.KeySchema)]),
   );
   for (const index of def.globalSecondaryIndexes) {
-    const want = `${describeKeys(keySchema(index.partitionKey, index.sortKey))} ${describeProjection(projectionOf(index))}`;
+    const want = describeKeys(keySchema(index.partitionKey, index.sortKey));
     const got = have.get(index.indexName);
     if (got !== want)
       problems.push(`index ${index.indexName} is ${got ?? 'missing'}, the model says ${want}`);

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { GetCommand, QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -730,14 +730,7 @@ async function listOpen(gw: LocalGateway): Promise<StoredMessage[]> {
       Limit: 3,
     }),
   );
-  // The index projects only state and attempts: read each message itself for its history.
-  const items = await Promise.all(
-    (out.Items ?? []).map(
-      async (i) =>
-        (await gw.db.send(new GetCommand({ TableName: gw.tables.messages, Key: { id: String(i.id) } }))).Item,
-    ),
-  );
-  return items.filter((i) => i !== undefined) as StoredMessage[];
+  return (out.Items ?? []) as StoredMessage[];
 }
 
 /**

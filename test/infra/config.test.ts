@@ -81,8 +81,8 @@ describe('a bad config fails with one message naming the file and the key', () =
     ],
     [
       'a batch larger than SQS allows',
-      { sendBatchSize: 101 },
-      'sendBatchSize: must be a whole number from 1 to 100',
+      { sendBatchSize: 11 },
+      'sendBatchSize: must be a whole number from 1 to 10',
     ],
     [
       'a concurrency below the SQS minimum',

@@ -87,7 +87,6 @@ describe('Lambda functions', () => {
     expect((send.Environment as { Variables: Json }).Variables).toMatchObject({
       [ENV.accountTps]: String(prod.config.accountTps),
       [ENV.tpsSafetyFactor]: String(prod.config.tpsSafetyFactor),
-      [ENV.pacerCeilingFactor]: String(prod.config.pacerCeilingFactor),
       [ENV.maxAttempts]: String(prod.config.maxAttempts),
       [ENV.sinchBaseUrl]: prod.config.sinchBaseUrl,
     });

@@ -46,9 +46,6 @@ export interface MessageRecord {
   readonly fullNumbersInEvents?: boolean;
 }
 
-/** What the open-by-age index holds of a message: enough for a conditional state write. */
-export type OpenMessage = Pick<MessageRecord, 'id' | 'state' | 'attempts' | 'createdAt'>;
-
 export interface StateChange {
   readonly state: MessageState;
   readonly history: HistoryEntry;
@@ -74,8 +71,8 @@ export interface MessageRepository {
     expected: { state: MessageState; attempts: number },
     change: StateChange,
   ): Promise<boolean>;
-  /** Messages still waiting for a final state, created before `beforeIso`, oldest first (what the sweep needs). */
-  listOpen(beforeIso: string, limit: number): Promise<OpenMessage[]>;
+  /** Messages still waiting for a final state, created before `beforeIso`, oldest first. */
+  listOpen(beforeIso: string, limit: number): Promise<MessageRecord[]>;
   /** Appends to the history without changing the state. */
   appendHistory(id: string, entry: HistoryEntry): Promise<void>;
 }

@@ -17,7 +17,6 @@ import { isTemplateId } from '../templates/templates';
 import type { TemplateRepository } from '../templates/ports';
 import type { SendConsent } from '../consent/suppression';
 import { expireIfStale } from './validity';
-import { withCorrelationReference } from '../postbacks/correlation';
 
 export type AmbiguousTimeoutPolicy = 'retry' | 'fail';
 
@@ -89,8 +88,6 @@ interface Submission {
   ): Promise<void>;
   failed(attempts: number, code: string, info: string, entry: HistoryEntry): Promise<void>;
   note(entry: HistoryEntry): Promise<void>;
-  /** Gives back a claimed attempt that never reached Sinch (its number is used again by the next one). */
-  release(attempts: number, entry: HistoryEntry): Promise<boolean>;
   /** Messages: ends it `expired` if its validity period ran out before Sinch accepted it (true when so). */
   expireIfStale?(): Promise<boolean>;
 }
@@ -113,7 +110,7 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
     attempts: m.attempts,
     sendable: isSendable(m.state) || due,
     ...(unrecorded !== undefined ? { unrecordedAttemptAt: unrecorded } : {}),
-    body: withCorrelationReference(m.request, id),
+    body: { ...m.request },
     recipient: { teamId: m.teamId, from: m.request.from, to: m.request.to },
     claim: (attempts, history) =>
       deps.messages.transition(
@@ -136,12 +133,6 @@ async function loadMessage(deps: SendDeps, id: string): Promise<Submission | und
       );
     },
     note: (entry) => deps.messages.appendHistory(id, entry),
-    release: (attempts, history) =>
-      deps.messages.transition(
-        id,
-        { state: 'submitting', attempts },
-        { state: 'submitting', attempts: attempts - 1, history },
-      ),
     expireIfStale: () => expireIfStale(deps.messages, m, deps.clock.now(), unrecorded !== undefined),
   };
 }
@@ -180,12 +171,6 @@ async function loadTemplate(deps: SendDeps, id: string): Promise<Submission | un
       );
     },
     note: (entry) => deps.templates.appendHistory(id, entry),
-    release: (attempts, history) =>
-      deps.templates.transition(
-        id,
-        { state: 'submitting', attempts },
-        { state: 'submitting', attempts: attempts - 1, history },
-      ),
   };
 }
 
@@ -259,11 +244,10 @@ export function sendQueuedMessage(deps: SendDeps) {
     const onTime = await sleepUntilSlot(deps, slot.sendAtMs);
     if (!onTime.ok) {
       const afterSeconds = Math.max(1, Math.ceil(onTime.retryAfterMs / 1000));
-      // Nothing went to Sinch: the attempt is given back, so pacing never uses up a message's attempts.
-      await submission.release(attempts, {
+      await submission.note({
         at: deps.clock.now().toISOString(),
         event: 'deferred',
-        detail: `send slot missed; retry in ${afterSeconds} s`,
+        detail: `send slot missed and the bucket is booked ahead; retry in ${afterSeconds} s`,
       });
       await deps.queue.retryLater(id, afterSeconds);
       return { kind: 'retry', afterSeconds, reason: 'pacing' };
@@ -286,9 +270,7 @@ async function sleepUntilSlot(
     const wait = slotStart - deps.clock.now().getTime();
     if (wait > 0) await deps.clock.sleep(wait);
     const lateness = deps.clock.now().getTime() - slotStart;
-    if (lateness <= deps.maxLatenessMs) return { ok: true };
-    // Late again and again (a stalled host): sending now would bunch with the sends of the slots after it.
-    if (round >= 3) return { ok: false, retryAfterMs: 1000 };
+    if (lateness <= deps.maxLatenessMs || round >= 3) return { ok: true };
     const next = await deps.pacer.reserve(deps.clock.now().getTime());
     if (!next.ok) return next;
     slotStart = next.sendAtMs;

@@ -13,7 +13,6 @@ import type { MessageRepository } from '../messages/ports';
 import { isTemplatePostbackCode } from '../messages/state-machine';
 import { applyPostbackToMessage, readPostback } from './parsing';
 import { isInboundPostback, type InboundResult } from '../consent/inbound';
-import { findMessageOfPostback } from './correlation';
 
 export interface ProcessPostbackDeps {
   readonly messages: MessageRepository;
@@ -45,8 +44,7 @@ export function processPostback(deps: ProcessPostbackDeps) {
       return result.state;
     }
     const postback = readPostback(record);
-    const trackingId = postback.trackingId;
-    if (!trackingId || !postback.code) {
+    if (!postback.trackingId || !postback.code) {
       await deps.store.mark(stored.pk, 'ignored', 'no tracking-id or code');
       return 'ignored';
     }
@@ -61,7 +59,7 @@ export function processPostback(deps: ProcessPostbackDeps) {
     }
 
     for (let round = 0; round < 10; round += 1) {
-      const message = await findMessageOfPostback(deps.messages, { ...postback, trackingId });
+      const message = await deps.messages.findBySinchTrackingId(postback.trackingId);
       if (!message) {
         const ageMs = deps.clock.now().getTime() - Date.parse(stored.receivedAt);
         const state = ageMs >= deps.correlationWindowMs ? 'orphan' : 'pending';
