@@ -48,15 +48,7 @@ describe('DynamoDB tables, built from definitions/data-model.ts', () => {
           ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }]
           : []),
       ]);
-      // Each index projects what its readers need (decision 0016), all attributes unless the model says less.
-      const projection = 'projection' in index ? index.projection : undefined;
-      expect(found?.Projection).toEqual(
-        projection === undefined
-          ? { ProjectionType: 'ALL' }
-          : projection.type === 'INCLUDE'
-            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] }
-            : { ProjectionType: projection.type },
-      );
+      expect(found?.Projection).toEqual({ ProjectionType: 'ALL' });
     }
     if ('ttlAttribute' in def) {
       expect(table.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
