@@ -11,7 +11,7 @@ import { loadConfig } from '../adapters/config';
 import { DynamoDeliveryLog, DynamoUsageCounter } from '../adapters/dynamo-team-usage';
 import { DynamoTeams } from '../adapters/dynamo-teams';
 import { DynamoWebhooks } from '../adapters/dynamo-webhooks';
-import { RETENTION_SECONDS } from '../adapters/message-repository';
+import { DEFAULT_RETENTION_DAYS } from '../domain/privacy/retention';
 import { systemClock } from '../adapters/system';
 import { WebhookHttpClient } from '../adapters/webhook-client';
 import { callingTeam, header, httpRoute, json } from './http';
@@ -46,7 +46,7 @@ const api = teamApi({
   urlRules: { allowInsecureLocal: config.webhookAllowInsecureLocal },
   keyGraceSeconds: config.keyRotationGraceSeconds,
   secretGraceSeconds: ROTATION_GRACE_SECONDS,
-  retentionDays: RETENTION_SECONDS / 86_400,
+  retentionDays: DEFAULT_RETENTION_DAYS,
 });
 
 export const handler = httpRoute(async (event) => {

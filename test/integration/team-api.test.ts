@@ -56,8 +56,14 @@ describe('team API', () => {
       'retention-days': 90,
       webhook: null,
     });
+    // A team's own retention (set by the platform team) shows instead of the default.
+    await gw.teams.setSettings('other-team', { retentionDays: 30 });
     const other = await api('/v2/team', { apiKey: otherKey });
-    expect(other.body).toMatchObject({ team: 'other-team', 'allowed-senders': ['15550002000'] });
+    expect(other.body).toMatchObject({
+      team: 'other-team',
+      'allowed-senders': ['15550002000'],
+      'retention-days': 30,
+    });
     expect((await api('/v2/team', { apiKey: 'nope' })).status).toBe(401);
   });
 

@@ -116,7 +116,8 @@ export function teamApi(deps: TeamApiDeps) {
         'allowed-senders': [...team.allowedSenders],
         limits: { 'per-second': team.limits.perSecond, 'per-day': team.limits.perDay },
         'quiet-hours': quietHoursView(team.quietHours),
-        'retention-days': deps.retentionDays,
+        // The team's own retention (privacy/retention.ts), else the deployment's default.
+        'retention-days': team.retentionDays ?? deps.retentionDays,
         webhook: webhookView(await deps.webhooks.webhookOf(teamId), now),
         'usage-today': { day: today, ...usageToday },
       };
